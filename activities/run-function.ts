@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import type { CodeStore } from '../src/registry/code-store';
+import { functionEnvironment } from '../src/runtime/function-env';
+import { type FunctionProcess, type ProcessOutcome, launchNodeFunction } from '../src/runtime/launcher';
+import { OutputTail } from '../src/runtime/output-tail';
+import type { EventFailureDetails, EventInput, EventSuccess, RunReport, TerminateRequest } from '../workflows/contracts';
+import { failureTypes } from '../workflows/contracts';
+import { terminateRequestQuery } from '../workflows/definitions';
+import { statusCodes } from '../workflows/status-codes';
+
+export interface RunFunctionDeps {
+  codeStore: CodeStore;
+  logger: Logger;
+  /** Where per-event working directories are made; each is removed when its event ends. */
+  workRoot?: string;
+}
+
+type Ending =
+  | { kind: 'exited'; outcome: ProcessOutcome }
+  | { kind: 'timeout' }
+  | { kind: 'cancelled'; failure: CancelledFailure };
+
+/** Heartbeats often enough that a cancel reaches the process within about a second. */
+const heartbeatIntervalMs = 1000;
+
+/**
+ * Runs one event's user code in its own process group and turns the way it ended into the activity's
+ * outcome: a result, a non-retryable failure with an SCF status code, or a cancellation once the process is
+ * gone. Every path ends with the whole group killed and the working directory removed.
+ */
+export async function runFunction(deps: RunFunctionDeps, input: EventInput): Promise<EventSuccess> {
+  const ctx = Context.current();
+  const { fn } = input;
+  const codeDir = await deps.codeStore.unpacked(fn.codeSha256);
+  const workDir = await fs.promises.mkdtemp(path.join(deps.workRoot ?? os.tmpdir(), 'longhaul-event-'));
+  const tail = new OutputTail();
+  const timeLimitMs = fn.timeoutSeconds * 1000;
+  const log = deps.logger.child({ requestId: input.requestId, attempt: ctx.info.attempt });
+
+  const proc = launchNodeFunction({
+    codeDir,
+    workDir,
+    handler: fn.handler,
+    event: input.payload,
+    context: {
+      requestId: input.requestId,
+      functionName: fn.functionName,
+      functionVersion: fn.version,
+      namespace: fn.namespace,
+      memoryLimitInMb: fn.memoryMb,
+      timeLimitInMs: timeLimitMs,
+    },
+    env: functionEnvironment(fn, input.requestId, workDir, codeDir),
+    onOutput: (_stream, chunk) => tail.push(chunk),
+  });
+  log.info({ pid: proc.pid }, 'function process started');
+  ctx.heartbeat({ pid: proc.pid });
+  const heartbeat = setInterval(() => ctx.heartbeat({ pid: proc.pid }), heartbeatIntervalMs);
+  const deadline = new AbortController();
+
+  try {
+    const ending = await Promise.race<Ending>([
+      proc.outcome.then((outcome) => ({ kind: 'exited', outcome })),
+      sleep(timeLimitMs, undefined, { signal: deadline.signal }).then(() => ({ kind: 'timeout' }) as const),
+      ctx.cancelled.catch((failure: CancelledFailure) => ({ kind: 'cancelled', failure }) as const),
+    ]);
+    const report = (outcome: ProcessOutcome | undefined, statusCode: number): RunReport => ({
+      statusCode,
+      durationMs: outcome?.durationMs ?? 0,
+      memUsageBytes: outcome?.answer?.maxRssBytes ?? 0,
+      logTail: tail.toString(),
+      attempt: ctx.info.attempt,
+    });
+
+    if (ending.kind === 'exited') return settle(ending.outcome, report);
+    if (ending.kind === 'timeout') {
+      proc.signalGroup('SIGKILL');
+      const outcome = await proc.outcome;
+      throw failure(failureTypes.timeout, `The function did not finish within its ${fn.timeoutSeconds} s timeout`, {
+        ...report(outcome, statusCodes.timeout),
+        durationMs: timeLimitMs,
+      });
+    }
+    return await stopOnCancel(ctx, input, proc, ending.failure, report, log);
+  } finally {
+    clearInterval(heartbeat);
+    deadline.abort();
+    proc.signalGroup('SIGKILL');
+    await fs.promises.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Maps a process that ended by itself to a result or a failure. */
+function settle(outcome: ProcessOutcome, report: (o: ProcessOutcome, code: number) => RunReport): EventSuccess {
+  const { answer } = outcome;
+  if (answer?.kind === 'result') return { ...report(outcome, statusCodes.success), result: answer.result };
+  if (answer?.kind === 'error') {
+    throw failure(failureTypes.userError, answer.message, {
+      ...report(outcome, statusCodes.userError),
+      errorType: answer.errorType,
+      stack: answer.stack,
+    });
+  }
+  if (answer?.kind === 'handler-not-found') {
+    throw failure(failureTypes.handlerNotFound, answer.message, report(outcome, statusCodes.handlerNotFound));
+  }
+  if (answer?.kind === 'invalid-result') {
+    throw failure(failureTypes.badResult, answer.message, report(outcome, statusCodes.userError));
+  }
+  const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+  throw failure(failureTypes.processExited, `The function process ${how} before returning`, {
+    ...report(outcome, statusCodes.processExited),
+  });
+}
+
+/**
+ * A cancel came in. Asked by a user (terminate), the process is stopped as the request says; on worker
+ * shutdown it is killed and the event is handed to another worker; otherwise (the workflow is gone) killed.
+ */
+async function stopOnCancel(
+  ctx: Context,
+  input: EventInput,
+  proc: FunctionProcess,
+  cancelled: CancelledFailure,
+  report: (o: ProcessOutcome, code: number) => RunReport,
+  log: Logger,
+): Promise<never> {
+  const reason = ctx.cancellationDetails;
+  if (reason?.workerShutdown) {
+    proc.signalGroup('SIGKILL');
+    await proc.outcome;
+    log.warn('worker shutting down: event handed back to Temporal for another attempt');
+    throw ApplicationFailure.retryable('The worker stopped while the function ran', failureTypes.platformInterrupted);
+  }
+  if (!reason?.cancelRequested) {
+    proc.signalGroup('SIGKILL');
+    await proc.outcome;
+    throw cancelled;
+  }
+  const request = (await terminateRequestOf(ctx, input)) ?? {
+    mode: 'graceful',
+    graceSeconds: input.terminateGraceSeconds,
+  };
+  let statusCode: number = statusCodes.cancelled;
+  if (request.mode === 'graceful' && proc.signalGroup('SIGTERM')) {
+    log.info({ graceSeconds: request.graceSeconds }, '[PLATFORM] Signal received successfully');
+    const exitedInTime = await Promise.race([
+      proc.outcome.then(() => true),
+      sleep(request.graceSeconds * 1000).then(() => false),
+    ]);
+    const outcome = exitedInTime ? await proc.outcome : undefined;
+    // Unhandled SIGTERM, or ignored until the grace ran out: SCF's "user process exited while running".
+    if (!exitedInTime || outcome?.signal === 'SIGTERM') statusCode = statusCodes.processExited;
+  }
+  proc.signalGroup('SIGKILL');
+  const outcome = await proc.outcome;
+  log.info({ mode: request.mode, statusCode }, 'function process terminated on request');
+  throw new CancelledFailure('Terminated on request', [{ ...report(outcome, statusCode), terminate: request }]);
+}
+
+async function terminateRequestOf(ctx: Context, input: EventInput): Promise<TerminateRequest | null> {
+  try {
+    return await ctx.client.workflow.getHandle(input.requestId).query(terminateRequestQuery);
+  } catch {
+    return null; // the workflow cannot answer: fall back to the gentle default
+  }
+}
+
+function failure(type: string, message: string, details: RunReport & Partial<EventFailureDetails>): ApplicationFailure {
+  const full: EventFailureDetails = { errorType: type, errorMessage: message, ...details };
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: [full] });
+}

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { LonghaulConfig } from '../config';
+import type { EventGateway } from '../events/gateway';
+import type { AccountStore } from '../registry/accounts';
+import type { FunctionRegistry } from '../registry/functions';
+import type { NamespaceRegistry } from '../registry/namespaces';
+import { authenticate } from './auth';
+import { errorHandler } from './error-handler';
+import { eventRoutes } from './routes/events';
+import { functionRoutes } from './routes/functions';
+import { namespaceRoutes } from './routes/namespaces';
+
+export interface ApiDeps {
+  config: Pick<LonghaulConfig, 'maxAsyncTimeoutSeconds'>;
+  accounts: AccountStore;
+  namespaces: NamespaceRegistry;
+  registry: FunctionRegistry;
+  gateway: EventGateway;
+  logger: Logger;
+}
+
+export const openApiPath = path.join(__dirname, 'openapi.json');
+
+/** The REST API as a Koa app; the caller decides where it listens. */
+export function createApp(deps: ApiDeps): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  const open = new Router();
+  const openApi = fs.readFileSync(openApiPath, 'utf8');
+  open.get('/v1/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = openApi;
+  });
+  open.get('/v1/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  const router = new Router();
+  namespaceRoutes(router, deps);
+  functionRoutes(router, deps);
+  eventRoutes(router, deps);
+
+  app.use(errorHandler(deps.logger));
+  app.use(open.routes());
+  app.use(authenticate(deps.accounts));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on('error', (err: unknown) => deps.logger.error({ err }, 'unhandled API error'));
+  return app;
+}
+
+/** Every route the API serves, as "METHOD /path" with OpenAPI-style {params}: the OpenAPI parity test reads it. */
+export function routeList(): string[] {
+  const probe = new Router();
+  const deps = {} as ApiDeps;
+  namespaceRoutes(probe, deps);
+  functionRoutes(probe, deps);
+  eventRoutes(probe, deps);
+  const routes = ['GET /v1/openapi.json', 'GET /v1/health'];
+  for (const layer of probe.stack) {
+    for (const method of layer.methods.filter((m) => m !== 'HEAD')) {
+      routes.push(`${method} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`);
+    }
+  }
+  return routes.sort();
+}

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import { isGrpcServiceError } from '@temporalio/client';
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { LonghaulError, isLonghaulError } from '../errors';
+
+/**
+ * Gives every response a RequestId header and turns every error into `{ error: { code, message } }` with
+ * the code's HTTP status. Unexpected errors are logged with the request id and shown only as InternalError.
+ */
+export function errorHandler(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    const requestId = randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new LonghaulError('ResourceNotFound.Route', `No route ${ctx.method} ${ctx.path}`);
+      }
+    } catch (raw) {
+      const err = toLonghaulError(raw);
+      if (err.code === 'InternalError' || err.code === 'ServiceUnavailable.Temporal') {
+        logger.error({ err: raw, requestId, method: ctx.method, path: ctx.path }, 'request failed');
+      }
+      ctx.status = err.status;
+      ctx.body = { error: { code: err.code, message: err.message, ...(err.details ?? {}) }, requestId };
+    }
+  };
+}
+
+function toLonghaulError(err: unknown): LonghaulError {
+  if (isLonghaulError(err)) return err;
+  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4): Temporal is down or unreachable.
+  if (isGrpcServiceError(err) && [status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(err.code)) {
+    return new LonghaulError('ServiceUnavailable.Temporal', 'The Temporal server cannot be reached; try again shortly');
+  }
+  if ((err as { cause?: unknown })?.cause && isGrpcServiceError((err as { cause: unknown }).cause)) {
+    return toLonghaulError((err as { cause: unknown }).cause);
+  }
+  return new LonghaulError('InternalError', 'An internal error occurred; the service log has the details');
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+
+/** Every setting longhaul reads from its environment, parsed and validated in one place. */
+export interface LonghaulConfig {
+  /** Where SQLite, code packages and generated credentials live. */
+  dataDir: string;
+  /** Port of the REST API. */
+  apiPort: number;
+  /** Interface the API binds to. */
+  apiHost: string;
+  /** Port the embedded Temporal dev server listens on (ignored when temporalAddress is given). */
+  temporalPort: number;
+  /** Port of the embedded Temporal Web UI. */
+  temporalUiPort: number;
+  /** An existing Temporal frontend (host:port); when set, no dev server is started. */
+  temporalAddress: string | undefined;
+  /** Temporal namespace holding longhaul's workflows. */
+  temporalNamespace: string;
+  /** Task queue shared by the workers. */
+  taskQueue: string;
+  /** Credentials of the first account; generated when unset. */
+  secretId: string | undefined;
+  secretKey: string | undefined;
+  /** How long Temporal keeps an ended event (the namespace retention). */
+  eventRetentionHours: number;
+  /** Upper bound of a function's timeout with async execution (SCF: 24 h; operators may raise it). */
+  maxAsyncTimeoutSeconds: number;
+  /** How long a lost worker goes unnoticed at most: the activity's heartbeat timeout. */
+  heartbeatTimeoutSeconds: number;
+  /** Default time a gracefully terminated function has between SIGTERM and SIGKILL. */
+  terminateGraceSeconds: number;
+  /** How many concurrent events one worker runs. */
+  workerConcurrency: number;
+  /** Path of the temporal CLI binary, resolved by scripts/bootstrap.mjs. */
+  temporalCli: string | undefined;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Parses the environment into a config; throws with the variable's name on a bad value. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): LonghaulConfig {
+  const secretId = optional(env, 'LONGHAUL_SECRET_ID');
+  const secretKey = optional(env, 'LONGHAUL_SECRET_KEY');
+  if ((secretId === undefined) !== (secretKey === undefined)) {
+    throw new Error('LONGHAUL_SECRET_ID and LONGHAUL_SECRET_KEY must be set together');
+  }
+  return {
+    dataDir: path.resolve(cwd, optional(env, 'LONGHAUL_DATA_DIR') ?? '.longhaul'),
+    apiPort: integer(env, 'LONGHAUL_PORT', 9000, 0, 65535),
+    apiHost: optional(env, 'LONGHAUL_HOST') ?? '127.0.0.1',
+    temporalPort: integer(env, 'LONGHAUL_TEMPORAL_PORT', 7233, 1, 65535),
+    temporalUiPort: integer(env, 'LONGHAUL_TEMPORAL_UI_PORT', 8233, 1, 65535),
+    temporalAddress: optional(env, 'TEMPORAL_ADDRESS'),
+    temporalNamespace: optional(env, 'LONGHAUL_TEMPORAL_NAMESPACE') ?? 'default',
+    taskQueue: optional(env, 'LONGHAUL_TASK_QUEUE') ?? 'longhaul-functions',
+    secretId,
+    secretKey,
+    eventRetentionHours: integer(env, 'LONGHAUL_EVENT_RETENTION_HOURS', 72, 1, 24 * 365),
+    maxAsyncTimeoutSeconds: integer(env, 'LONGHAUL_MAX_ASYNC_TIMEOUT_SECONDS', 86400, 900, 7 * 86400),
+    heartbeatTimeoutSeconds: integer(env, 'LONGHAUL_HEARTBEAT_TIMEOUT_SECONDS', 10, 2, 300),
+    terminateGraceSeconds: integer(env, 'LONGHAUL_TERMINATE_GRACE_SECONDS', 10, 0, 3600),
+    workerConcurrency: integer(env, 'LONGHAUL_WORKER_CONCURRENCY', 50, 1, 10000),
+    temporalCli: optional(env, 'LONGHAUL_TEMPORAL_CLI'),
+    logLevel: optional(env, 'LONGHAUL_LOG_LEVEL') ?? 'info',
+  };
+}

@@ -1,0 +1,111 @@
+import type { EventFailureDetails, EventSuccess } from '../../workflows/contracts';
+import { statusCodes } from '../../workflows/status-codes';
+
+/** SCF's event statuses. */
+export type EventStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'ABORTED';
+
+/** Temporal's workflow execution status names, as the client reports them. */
+export type WorkflowStatusName =
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TERMINATED'
+  | 'CONTINUED_AS_NEW'
+  | 'TIMED_OUT'
+  | 'PAUSED'
+  | 'UNSPECIFIED'
+  | 'UNKNOWN';
+
+/** Temporal's status is the event status: the one mapping, used by every API. */
+export function eventStatusOf(workflowStatus: WorkflowStatusName): EventStatus {
+  switch (workflowStatus) {
+    case 'COMPLETED':
+      return 'FINISHED';
+    case 'FAILED':
+    case 'TIMED_OUT':
+      return 'FAILED';
+    case 'CANCELLED':
+    case 'TERMINATED':
+      return 'ABORTED';
+    default:
+      return 'RUNNING';
+  }
+}
+
+/** The status code when the workflow recorded none (terminated from outside, or before it could). */
+export function fallbackStatusCode(workflowStatus: WorkflowStatusName): number {
+  switch (workflowStatus) {
+    case 'COMPLETED':
+      return statusCodes.success;
+    case 'FAILED':
+      return statusCodes.internalError;
+    case 'TIMED_OUT':
+      return statusCodes.timeout;
+    case 'CANCELLED':
+    case 'TERMINATED':
+      return statusCodes.cancelled;
+    default:
+      return statusCodes.running;
+  }
+}
+
+export interface EventError {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+/** One event as every API shows it. */
+export interface EventView {
+  requestId: string;
+  namespace: string;
+  functionName: string;
+  qualifier: string;
+  invokeType: string;
+  status: EventStatus;
+  statusCode: number;
+  startTime: string;
+  endTime: string | null;
+  durationMs: number | null;
+  memUsageBytes: number | null;
+  result?: unknown;
+  error?: EventError;
+  /** The last few KB of the function's output (the log store has all of it). */
+  logTail?: string;
+}
+
+/** What a closed workflow's history says about how the event ended. */
+export type EventOutcome =
+  | { kind: 'success'; success: EventSuccess }
+  | { kind: 'failure'; details: EventFailureDetails | undefined; message: string; type: string }
+  | { kind: 'aborted'; details: Partial<EventFailureDetails> | undefined; message: string }
+  | { kind: 'running' };
+
+export function outcomeFields(outcome: EventOutcome): Partial<EventView> {
+  switch (outcome.kind) {
+    case 'success':
+      return {
+        result: outcome.success.result,
+        durationMs: outcome.success.durationMs,
+        memUsageBytes: outcome.success.memUsageBytes,
+        logTail: outcome.success.logTail,
+      };
+    case 'failure':
+      return {
+        error: { type: outcome.details?.errorType ?? outcome.type, message: outcome.message, stack: outcome.details?.stack },
+        durationMs: outcome.details?.durationMs ?? null,
+        memUsageBytes: outcome.details?.memUsageBytes ?? null,
+        logTail: outcome.details?.logTail,
+      };
+    case 'aborted':
+      return {
+        error: { type: 'Aborted', message: outcome.message },
+        durationMs: outcome.details?.durationMs ?? null,
+        memUsageBytes: outcome.details?.memUsageBytes ?? null,
+        logTail: outcome.details?.logTail,
+      };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,252 @@
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { LonghaulError } from '../errors';
+import type { FunctionRegistry, FunctionView } from '../registry/functions';
+import type { EventFailureDetails, EventInput, EventSuccess, TerminateMode } from '../../workflows/contracts';
+import { terminateSignal } from '../../workflows/definitions';
+import { searchAttributes as sa } from '../../workflows/search-attributes';
+import {
+  type EventOutcome,
+  type EventView,
+  eventStatusOf,
+  fallbackStatusCode,
+  outcomeFields,
+} from './event-view';
+import { requestIdFor, validateRequestId } from './request-id';
+
+/** SCF's limits on the event itself: 128 KB for async invocations, 6 MB for synchronous ones. */
+export const eventLimits = { asyncBytes: 128 * 1024, syncBytes: 6 * 1024 * 1024 };
+
+/** Where an event came from; a closed list so that listing by it is exact. */
+export const invokeTypes = ['API', 'TIMER', 'CMQ', 'CKAFKA', 'COS', 'APIGW', 'CLS', 'MPS', 'OTHERS'] as const;
+
+export interface InvokeRequest {
+  namespace: string;
+  functionName: string;
+  qualifier: string;
+  /** The event as raw JSON text, so its size is measured exactly as sent. */
+  eventText: string;
+  idempotencyKey?: string;
+  invokeType: string;
+}
+
+export type InvokeResponse =
+  | { async: true; requestId: string; duplicate: boolean }
+  | { async: false; requestId: string; event: EventView };
+
+export interface TerminateOptions {
+  mode: TerminateMode;
+  graceSeconds?: number;
+}
+
+export interface EventGatewayDeps {
+  client: Client;
+  registry: FunctionRegistry;
+  taskQueue: string;
+  heartbeatTimeoutSeconds: number;
+  terminateGraceSeconds: number;
+  logger: Logger;
+}
+
+/**
+ * The invocation gateway: every way in (REST now, the SCF endpoint later) starts, reads and terminates
+ * events through this one class. An event is one workflow whose id is the RequestId.
+ */
+export class EventGateway {
+  constructor(private readonly deps: EventGatewayDeps) {}
+
+  /**
+   * Starts an event. For a function with async execution it returns as soon as Temporal has durably
+   * accepted the workflow; otherwise it waits for the result.
+   */
+  async invoke(accountId: string, request: InvokeRequest): Promise<InvokeResponse> {
+    const fn = this.deps.registry.get(accountId, request.namespace, request.functionName, request.qualifier);
+    const payload = parseEvent(request.eventText, fn.asyncRunEnable ? eventLimits.asyncBytes : eventLimits.syncBytes);
+    if (!(invokeTypes as readonly string[]).includes(request.invokeType)) {
+      throw new LonghaulError('InvalidParameterValue.InvokeType', `InvokeType must be one of ${invokeTypes.join(', ')}`);
+    }
+    const requestId = requestIdFor({ accountId, ...request }, request.idempotencyKey);
+    const input = this.eventInput(requestId, fn, request.invokeType, payload);
+    const duplicate = await this.start(input);
+    if (fn.asyncRunEnable) return { async: true, requestId, duplicate };
+    await this.settled(requestId, (fn.timeoutSeconds + 60) * 1000);
+    return { async: false, requestId, event: await this.get(accountId, requestId) };
+  }
+
+  /** An event's status, read from the workflow itself (not visibility), so it is there at once. */
+  async get(accountId: string, requestId: string): Promise<EventView> {
+    validateRequestId(requestId);
+    const handle = this.deps.client.workflow.getHandle(requestId);
+    let description;
+    try {
+      description = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(requestId);
+      throw err;
+    }
+    const attrs = description.typedSearchAttributes;
+    if (attrs.get(sa.account) !== accountId) throw notFound(requestId);
+    const workflowStatus = description.status.name;
+    const status = eventStatusOf(workflowStatus);
+    const outcome = status === 'RUNNING' ? ({ kind: 'running' } as const) : await this.outcomeOf(requestId);
+    const startTime = description.startTime;
+    const endTime = description.closeTime ?? null;
+    return {
+      requestId,
+      namespace: attrs.get(sa.namespace) ?? '',
+      functionName: attrs.get(sa.functionName) ?? '',
+      qualifier: attrs.get(sa.version) ?? '',
+      invokeType: attrs.get(sa.invokeType) ?? '',
+      status,
+      statusCode: attrs.get(sa.statusCode) ?? fallbackStatusCode(workflowStatus),
+      startTime: startTime.toISOString(),
+      endTime: endTime?.toISOString() ?? null,
+      durationMs: endTime ? endTime.getTime() - startTime.getTime() : null,
+      memUsageBytes: null,
+      ...outcomeFields(outcome),
+    };
+  }
+
+  /**
+   * Terminates a running event through workflow cancellation and returns once its process is gone and the
+   * event is ABORTED. The signal sent first tells the activity whether to kill at once or SIGTERM first.
+   */
+  async terminate(accountId: string, requestId: string, options: TerminateOptions): Promise<EventView> {
+    const before = await this.get(accountId, requestId);
+    if (before.status !== 'RUNNING') {
+      throw new LonghaulError('FailedOperation.AsyncEventStatus', `Event ${requestId} has already ended (${before.status})`);
+    }
+    const graceSeconds = options.graceSeconds ?? this.deps.terminateGraceSeconds;
+    const handle = this.deps.client.workflow.getHandle(requestId);
+    try {
+      await handle.signal(terminateSignal, { mode: options.mode, graceSeconds });
+      await handle.cancel();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new LonghaulError('FailedOperation.AsyncEventStatus', `Event ${requestId} ended before it could be terminated`);
+      }
+      throw err;
+    }
+    await this.settled(requestId, (graceSeconds + this.deps.heartbeatTimeoutSeconds + 30) * 1000);
+    return this.get(accountId, requestId);
+  }
+
+  private eventInput(requestId: string, fn: FunctionView, invokeType: string, payload: unknown): EventInput {
+    return {
+      requestId,
+      fn: {
+        accountId: fn.accountId,
+        namespace: fn.namespace,
+        functionName: fn.name,
+        version: fn.version,
+        runtime: fn.runtime,
+        handler: fn.handler,
+        codeSha256: fn.codeSha256,
+        timeoutSeconds: fn.timeoutSeconds,
+        memoryMb: fn.memoryMb,
+        environment: fn.environment,
+      },
+      invokeType,
+      async: fn.asyncRunEnable,
+      payload,
+      heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
+      terminateGraceSeconds: this.deps.terminateGraceSeconds,
+    };
+  }
+
+  /** Starts the workflow; true when an event with this RequestId already exists (idempotent retry). */
+  private async start(input: EventInput): Promise<boolean> {
+    const { fn } = input;
+    try {
+      await this.deps.client.workflow.start('functionEventWorkflow', {
+        workflowId: input.requestId,
+        taskQueue: this.deps.taskQueue,
+        args: [input],
+        // Within retention a RequestId names one event forever: the same idempotency key never runs twice.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: sa.account, value: fn.accountId },
+          { key: sa.namespace, value: fn.namespace },
+          { key: sa.functionName, value: fn.functionName },
+          { key: sa.version, value: fn.version },
+          { key: sa.invokeType, value: input.invokeType },
+          { key: sa.statusCode, value: 0 },
+        ],
+        staticSummary: `${fn.namespace}/${fn.functionName}:${fn.version} (${input.invokeType}, ${input.async ? 'async' : 'sync'})`,
+        staticDetails: [
+          `**Function** ${fn.namespace}/${fn.functionName}, version ${fn.version}`,
+          `**Runtime** ${fn.runtime}, handler \`${fn.handler}\`, timeout ${fn.timeoutSeconds} s, ${fn.memoryMb} MB`,
+          `**Code** sha256 ${fn.codeSha256}`,
+        ].join('\n\n'),
+      });
+      this.deps.logger.info({ requestId: input.requestId, function: fn.functionName }, 'event accepted');
+      return false;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return true;
+      throw err;
+    }
+  }
+
+  /** Waits until the workflow has closed, or the time is up (the caller then reads what there is). */
+  private async settled(requestId: string, timeoutMs: number): Promise<void> {
+    const result = this.deps.client.workflow.getHandle(requestId).result();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([result.then(() => undefined, () => undefined), timeout]);
+    clearTimeout(timer);
+  }
+
+  private async outcomeOf(requestId: string): Promise<EventOutcome> {
+    try {
+      const success = (await this.deps.client.workflow.getHandle(requestId).result()) as EventSuccess;
+      return { kind: 'success', success };
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure) {
+        return {
+          kind: 'failure',
+          details: cause.details?.[0] as EventFailureDetails | undefined,
+          message: cause.message,
+          type: cause.type ?? 'Error',
+        };
+      }
+      const details = cause instanceof CancelledFailure ? innerCancelDetails(cause) : undefined;
+      return { kind: 'aborted', details, message: cause?.message || 'Terminated' };
+    }
+  }
+}
+
+/** The run report the activity attached to its cancellation, when there is one. */
+function innerCancelDetails(failure: CancelledFailure): Partial<EventFailureDetails> | undefined {
+  const own = failure.details?.[0];
+  if (own) return own;
+  const cause = failure.cause;
+  return cause instanceof CancelledFailure ? innerCancelDetails(cause) : undefined;
+}
+
+function notFound(requestId: string): LonghaulError {
+  return new LonghaulError('ResourceNotFound.AsyncEvent', `Event ${requestId} does not exist or is past retention`);
+}
+
+function parseEvent(text: string, maxBytes: number): unknown {
+  const size = Buffer.byteLength(text);
+  if (size > maxBytes) {
+    throw new LonghaulError('RequestTooLarge.Event', `The event is ${size} bytes; at most ${maxBytes} bytes are allowed`, {
+      sizeBytes: size,
+      maxBytes,
+    });
+  }
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new LonghaulError('InvalidParameterValue.Param', 'The event must be valid JSON');
+  }
+}

@@ -1,0 +1,30 @@
+// Entry point: the REST API alone, against an existing Temporal (TEMPORAL_ADDRESS). Run many behind a balancer.
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { ensureFirstAccount } from '../registry/first-account';
+import { startApi } from './components';
+import { connectClient, openStores } from './services';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'longhaul-api');
+  const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  const stores = openStores(config.dataDir);
+  const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
+  logger.info({ secretId: first.secretId, source: first.source }, 'first account ready');
+  const temporal = await connectClient(address, config.temporalNamespace);
+  const api = await startApi(config, stores, temporal, logger);
+  const stop = async () => {
+    await api.close();
+    await temporal.connection.close();
+    stores.db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createApp } from '../api/app';
+import type { LonghaulConfig } from '../config';
+import { prepareNamespace } from '../temporal/namespace-setup';
+import { createFunctionWorker } from '../worker/create-worker';
+import { type Stores, createGateway } from './services';
+
+export interface RunningApi {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Prepares the Temporal namespace (search attributes, retention), then serves the REST API. */
+export async function startApi(
+  config: LonghaulConfig,
+  stores: Stores,
+  temporal: { connection: Connection; client: Client },
+  logger: Logger,
+): Promise<RunningApi> {
+  const { connection, client } = temporal;
+  await prepareNamespace(connection, config.temporalNamespace, config.eventRetentionHours);
+  const app = createApp({ ...stores, config, gateway: createGateway(config, stores, client, logger), logger });
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's callback handles its own errors
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.apiPort, config.apiHost, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.apiHost}:${port}`;
+  logger.info({ url }, 'API listening');
+  return {
+    server,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Connects a worker to Temporal; the caller runs it. */
+export async function startWorker(config: LonghaulConfig, address: string, stores: Stores, logger: Logger): Promise<Worker> {
+  const connection = await NativeConnection.connect({ address });
+  return createFunctionWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    codeStore: stores.codeStore,
+    logger: logger.child({ component: 'worker' }),
+    concurrency: config.workerConcurrency,
+  });
+}

@@ -1,0 +1,46 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { LonghaulConfig } from '../config';
+import { EventGateway } from '../events/gateway';
+import { AccountStore } from '../registry/accounts';
+import { CodeStore } from '../registry/code-store';
+import { type Db, openDatabase } from '../registry/database';
+import { FunctionRegistry } from '../registry/functions';
+import { NamespaceRegistry } from '../registry/namespaces';
+
+/** The stores every longhaul process opens on the data dir. */
+export interface Stores {
+  db: Db;
+  codeStore: CodeStore;
+  accounts: AccountStore;
+  namespaces: NamespaceRegistry;
+  registry: FunctionRegistry;
+}
+
+export function openStores(dataDir: string): Stores {
+  const db = openDatabase(dataDir);
+  const codeStore = new CodeStore(dataDir);
+  return {
+    db,
+    codeStore,
+    accounts: new AccountStore(db, dataDir),
+    namespaces: new NamespaceRegistry(db),
+    registry: new FunctionRegistry(db, codeStore),
+  };
+}
+
+export async function connectClient(address: string, namespace: string): Promise<{ connection: Connection; client: Client }> {
+  const connection = await Connection.connect({ address });
+  return { connection, client: new Client({ connection, namespace }) };
+}
+
+export function createGateway(config: LonghaulConfig, stores: Stores, client: Client, logger: Logger): EventGateway {
+  return new EventGateway({
+    client,
+    registry: stores.registry,
+    taskQueue: config.taskQueue,
+    heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+    terminateGraceSeconds: config.terminateGraceSeconds,
+    logger,
+  });
+}

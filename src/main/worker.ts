@@ -1,0 +1,23 @@
+// Entry point: one worker alone, against an existing Temporal (TEMPORAL_ADDRESS). Run as many as you need;
+// they must share the data dir (code packages) with the API.
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { startWorker } from './components';
+import { openStores } from './services';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'longhaul-worker');
+  const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  const stores = openStores(config.dataDir);
+  const worker = await startWorker(config, address, stores, logger);
+  logger.info({ address, taskQueue: config.taskQueue }, 'worker polling');
+  // Temporal's runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has.
+  await worker.run();
+  stores.db.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

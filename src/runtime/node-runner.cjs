@@ -1,0 +1,108 @@
+'use strict';
+// Runs inside the function's own child process: loads the handler from the code package, calls it with
+// (event, context) and reports the outcome to the worker over fd 3. stdout and stderr stay the user's.
+// Plain CommonJS with no dependencies, so nothing of the service is loaded into the user's process.
+const net = require('node:net');
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const control = new net.Socket({ fd: 3, readable: true, writable: true });
+let answered = false;
+let received = '';
+
+// If the worker goes away (crash, kill -9), its end of fd 3 closes: take the whole process group down,
+// so no user process outlives the activity that owns it.
+control.on('close', () => {
+  if (!answered) killOwnGroup();
+});
+control.on('error', () => {
+  if (!answered) killOwnGroup();
+});
+control.on('data', (chunk) => {
+  received += chunk.toString('utf8');
+  const newline = received.indexOf('\n');
+  if (newline === -1) return;
+  control.removeAllListeners('data');
+  const invocation = JSON.parse(received.slice(0, newline));
+  run(invocation).catch((err) => answer({ kind: 'error', errorType: 'RuntimeError', message: String(err) }));
+});
+
+function killOwnGroup() {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.exit(137);
+  }
+}
+
+function answer(message) {
+  if (answered) return;
+  answered = true;
+  message.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  let line;
+  try {
+    line = JSON.stringify(message);
+  } catch (err) {
+    line = JSON.stringify({ kind: 'invalid-result', message: `The return value is not JSON: ${err.message}` });
+  }
+  control.end(line + '\n', () => process.exit(0));
+}
+
+process.on('uncaughtException', (err) => answer(errorMessage(err)));
+process.on('unhandledRejection', (reason) => answer(errorMessage(reason)));
+
+function errorMessage(err) {
+  if (err instanceof Error) {
+    return { kind: 'error', errorType: err.name || 'Error', message: err.message, stack: err.stack };
+  }
+  return { kind: 'error', errorType: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) };
+}
+
+/** Finds `file` of a `file.method` handler with the extensions Node would accept. */
+function resolveHandlerFile(codeDir, file) {
+  for (const ext of ['.js', '.cjs', '.mjs', '']) {
+    const candidate = path.join(codeDir, file + ext);
+    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+async function loadHandler(codeDir, handler) {
+  const dot = handler.lastIndexOf('.');
+  const file = handler.slice(0, dot);
+  const method = handler.slice(dot + 1);
+  const resolved = resolveHandlerFile(codeDir, file);
+  if (!resolved) return { missing: `The handler file "${file}.js" is not in the code package` };
+  const mod = await import(pathToFileURL(resolved).href);
+  const fn = typeof mod[method] === 'function' ? mod[method] : mod.default && mod.default[method];
+  if (typeof fn !== 'function') return { missing: `"${file}" does not export a function "${method}"` };
+  return { fn };
+}
+
+async function run(invocation) {
+  const { codeDir, handler, event, context: info } = invocation;
+  const loaded = await loadHandler(codeDir, handler);
+  if (loaded.missing) return answer({ kind: 'handler-not-found', message: loaded.missing });
+  const deadline = Date.now() + info.timeLimitInMs;
+  const context = {
+    requestId: info.requestId,
+    request_id: info.requestId,
+    functionName: info.functionName,
+    function_name: info.functionName,
+    functionVersion: info.functionVersion,
+    function_version: info.functionVersion,
+    namespace: info.namespace,
+    memoryLimitInMb: info.memoryLimitInMb,
+    memory_limit_in_mb: info.memoryLimitInMb,
+    timeLimitInMs: info.timeLimitInMs,
+    time_limit_in_ms: info.timeLimitInMs,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  try {
+    const result = await loaded.fn(event, context);
+    answer({ kind: 'result', result: result === undefined ? null : result });
+  } catch (err) {
+    answer(errorMessage(err));
+  }
+}

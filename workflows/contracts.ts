@@ -1,0 +1,89 @@
+/**
+ * Pure types shared by the workflow, its activity and the client side. Nothing here runs: it is safe to
+ * import from the workflow sandbox.
+ */
+
+/** What identifies the code an event runs, snapshotted at invocation so a worker runs exactly that. */
+export interface FunctionSnapshot {
+  accountId: string;
+  namespace: string;
+  functionName: string;
+  /** `$LATEST` or a published version number. */
+  version: string;
+  runtime: string;
+  handler: string;
+  codeSha256: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  environment: Record<string, string>;
+}
+
+/** The workflow's argument: one event of one function. */
+export interface EventInput {
+  /** The RequestId; equal to the workflow id, repeated here so the runtime context can carry it. */
+  requestId: string;
+  fn: FunctionSnapshot;
+  invokeType: string;
+  async: boolean;
+  /** The event as the caller sent it (JSON). */
+  payload: unknown;
+  /** How long the activity may go without a heartbeat before Temporal retries it elsewhere. */
+  heartbeatTimeoutSeconds: number;
+  /** Default grace between SIGTERM and SIGKILL for a graceful terminate. */
+  terminateGraceSeconds: number;
+}
+
+export type TerminateMode = 'forced' | 'graceful';
+
+export interface TerminateRequest {
+  mode: TerminateMode;
+  /** For graceful: how long the process has after SIGTERM before it is killed. */
+  graceSeconds: number;
+}
+
+/** What one run of the user code produced, as the activity reports it. */
+export interface RunReport {
+  statusCode: number;
+  durationMs: number;
+  /** Peak resident memory of the function's process, in bytes (0 when unknown). */
+  memUsageBytes: number;
+  /** The tail of the function's output, for quick debugging; the log store has all of it. */
+  logTail: string;
+  attempt: number;
+}
+
+/** A finished event's result. */
+export interface EventSuccess extends RunReport {
+  result: unknown;
+}
+
+/** Carried as the details of a failed event's ApplicationFailure. */
+export interface EventFailureDetails extends RunReport {
+  errorType: string;
+  errorMessage: string;
+  stack?: string;
+}
+
+/** ApplicationFailure types the activity throws; user-caused ones are never retried. */
+export const failureTypes = {
+  /** The handler threw or rejected. */
+  userError: 'UserCodeError',
+  /** The function outlived its timeout. */
+  timeout: 'FunctionTimeout',
+  /** The handler named in the config does not exist in the code. */
+  handlerNotFound: 'HandlerNotFound',
+  /** The process exited or was killed before answering. */
+  processExited: 'ProcessExited',
+  /** The result could not be sent back (not JSON, too large). */
+  badResult: 'InvalidResult',
+  /** The worker is going away: retried on another one. */
+  platformInterrupted: 'PlatformInterrupted',
+} as const;
+
+export const nonRetryableFailureTypes: string[] = [
+  failureTypes.userError,
+  failureTypes.timeout,
+  failureTypes.handlerNotFound,
+  failureTypes.processExited,
+  failureTypes.badResult,
+];
