@@ -64,6 +64,9 @@ export interface EventFailureDetails extends RunReport {
   stack?: string;
 }
 
+/** Memo key under which a terminated event keeps its run report. */
+export const abortReportMemo = 'abortReport';
+
 /** ApplicationFailure types the activity throws; user-caused ones are never retried. */
 export const failureTypes = {
   /** The handler threw or rejected. */

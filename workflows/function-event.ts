@@ -4,6 +4,8 @@ import {
   type EventFailureDetails,
   type EventInput,
   type EventSuccess,
+  type RunReport,
+  abortReportMemo,
   type TerminateRequest,
   failureTypes,
   nonRetryableFailureTypes,
@@ -54,7 +56,10 @@ export async function functionEventWorkflow(input: EventInput): Promise<EventSuc
     return success;
   } catch (err) {
     if (wf.isCancellation(err)) {
-      recordStatusCode(cancelledStatusCode(err));
+      const report = cancelReport(err);
+      recordStatusCode(report?.statusCode ?? statusCodes.cancelled);
+      // A cancelled workflow's close event carries no details: the memo keeps how the process ended.
+      if (report) wf.upsertMemo({ [abortReportMemo]: report });
       throw err;
     }
     const failure = toEventFailure(err);
@@ -67,14 +72,15 @@ function recordStatusCode(code: number): void {
   wf.upsertSearchAttributes([{ key: searchAttributes.statusCode, value: code }]);
 }
 
-/** A gracefully terminated process that died of the SIGTERM it did not handle is 439; otherwise 499. */
-function cancelledStatusCode(err: unknown): number {
+/**
+ * The activity's report of a terminated process (its status code: 439 for a process that died of a SIGTERM
+ * it did not handle, otherwise 499), when the activity ran far enough to send one.
+ */
+function cancelReport(err: unknown): RunReport | undefined {
   const cause = err instanceof wf.ActivityFailure ? err.cause : err;
-  if (cause instanceof wf.CancelledFailure) {
-    const detail = cause.details?.[0] as { statusCode?: unknown } | undefined;
-    if (typeof detail?.statusCode === 'number') return detail.statusCode;
-  }
-  return statusCodes.cancelled;
+  if (!(cause instanceof wf.CancelledFailure)) return undefined;
+  const detail = cause.details?.[0] as RunReport | undefined;
+  return typeof detail?.statusCode === 'number' ? detail : undefined;
 }
 
 /** Turns whatever ended the activity into the event's failure, with an SCF status code in its details. */

@@ -30,10 +30,9 @@ export function createApp(deps: ApiDeps): Koa {
   const app = new Koa();
   app.proxy = false;
   const open = new Router();
-  const openApi = fs.readFileSync(openApiPath, 'utf8');
-  open.get('/v1/openapi.json', (ctx) => {
+  open.get('/v1/openapi.json', async (ctx) => {
     ctx.type = 'application/json';
-    ctx.body = openApi;
+    ctx.body = await fs.promises.readFile(openApiPath, 'utf8');
   });
   open.get('/v1/health', (ctx) => {
     ctx.body = { status: 'ok' };

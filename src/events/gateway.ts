@@ -8,7 +8,14 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { LonghaulError } from '../errors';
 import type { FunctionRegistry, FunctionView } from '../registry/functions';
-import type { EventFailureDetails, EventInput, EventSuccess, TerminateMode } from '../../workflows/contracts';
+import {
+  type EventFailureDetails,
+  type EventInput,
+  type EventSuccess,
+  type RunReport,
+  type TerminateMode,
+  abortReportMemo,
+} from '../../workflows/contracts';
 import { terminateSignal } from '../../workflows/definitions';
 import { searchAttributes as sa } from '../../workflows/search-attributes';
 import {
@@ -94,7 +101,10 @@ export class EventGateway {
     if (attrs.get(sa.account) !== accountId) throw notFound(requestId);
     const workflowStatus = description.status.name;
     const status = eventStatusOf(workflowStatus);
-    const outcome = status === 'RUNNING' ? ({ kind: 'running' } as const) : await this.outcomeOf(requestId);
+    const outcome =
+      status === 'RUNNING'
+        ? ({ kind: 'running' } as const)
+        : await this.outcomeOf(requestId, description.memo?.[abortReportMemo] as RunReport | undefined);
     const startTime = description.startTime;
     const endTime = description.closeTime ?? null;
     return {
@@ -202,7 +212,7 @@ export class EventGateway {
     clearTimeout(timer);
   }
 
-  private async outcomeOf(requestId: string): Promise<EventOutcome> {
+  private async outcomeOf(requestId: string, abortReport: RunReport | undefined): Promise<EventOutcome> {
     try {
       const success = (await this.deps.client.workflow.getHandle(requestId).result()) as EventSuccess;
       return { kind: 'success', success };
@@ -217,18 +227,10 @@ export class EventGateway {
           type: cause.type ?? 'Error',
         };
       }
-      const details = cause instanceof CancelledFailure ? innerCancelDetails(cause) : undefined;
-      return { kind: 'aborted', details, message: cause?.message || 'Terminated' };
+      const message = cause instanceof CancelledFailure ? 'Terminated on request' : 'Terminated from outside longhaul';
+      return { kind: 'aborted', details: abortReport, message };
     }
   }
-}
-
-/** The run report the activity attached to its cancellation, when there is one. */
-function innerCancelDetails(failure: CancelledFailure): Partial<EventFailureDetails> | undefined {
-  const own = failure.details?.[0];
-  if (own) return own;
-  const cause = failure.cause;
-  return cause instanceof CancelledFailure ? innerCancelDetails(cause) : undefined;
 }
 
 function notFound(requestId: string): LonghaulError {

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
+import pino from 'pino';
+import { type LonghaulConfig, loadConfig } from '../../src/config';
+import { type RunningApi, startApi } from '../../src/main/components';
+import { type Stores, openStores } from '../../src/main/services';
+import { ensureFirstAccount } from '../../src/registry/first-account';
+import { createFunctionWorker, workflowsPath } from '../../src/worker/create-worker';
+import { ApiClient } from './api-client';
+
+/** The temporal CLI that scripts/bootstrap.mjs resolved (npm test sets it). */
+export function temporalCli(): string {
+  const cli = process.env.LONGHAUL_TEMPORAL_CLI;
+  if (!cli) throw new Error('LONGHAUL_TEMPORAL_CLI is not set: run the tests with `npm test`');
+  return cli;
+}
+
+// The SDK's own INFO lines (worker state changes, expected activity failures) would drown the test report.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed by an earlier import in this test file
+}
+
+export const quietLogger = pino({ level: process.env.LONGHAUL_TEST_LOG_LEVEL ?? 'silent' });
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file and shared by its workers. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  return bundle;
+}
+
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  config: LonghaulConfig;
+  stores: Stores;
+  api: RunningApi;
+  client: ApiClient;
+  worker: Worker;
+  workerRun: Promise<void>;
+  dataDir: string;
+  /** Starts a further worker in this process on the same task queue. */
+  startWorker(): Promise<{ worker: Worker; run: Promise<void> }>;
+  restartApi(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real thing for one test file: a Temporal dev server (the pinned CLI), the stores on a fresh data dir,
+ * a worker and the REST API on an ephemeral port.
+ */
+export async function startTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-test-'));
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalCli() }, ui: false },
+  });
+  const config = loadConfig({
+    LONGHAUL_DATA_DIR: dataDir,
+    LONGHAUL_PORT: '0',
+    LONGHAUL_HEARTBEAT_TIMEOUT_SECONDS: '3',
+    LONGHAUL_TERMINATE_GRACE_SECONDS: '2',
+    LONGHAUL_TASK_QUEUE: `longhaul-test-${path.basename(dataDir)}`,
+    ...overrides,
+  });
+  const stores = openStores(dataDir);
+  const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
+  const temporal = { connection: env.connection, client: env.client };
+  let api = await startApi(config, stores, temporal, quietLogger);
+  const client = new ApiClient(api.url, first.secretId, first.secretKey);
+  const workers: { worker: Worker; run: Promise<void> }[] = [];
+
+  const startWorker = async () => {
+    const worker = await createFunctionWorker({
+      connection: env.nativeConnection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      codeStore: stores.codeStore,
+      logger: quietLogger,
+      concurrency: 20,
+      workflowBundle: await workflowBundle(),
+    });
+    const entry = { worker, run: worker.run() };
+    workers.push(entry);
+    return entry;
+  };
+  const first_ = await startWorker();
+
+  return {
+    env,
+    config,
+    stores,
+    get api() {
+      return api;
+    },
+    client,
+    worker: first_.worker,
+    workerRun: first_.run,
+    dataDir,
+    startWorker,
+    async restartApi() {
+      await api.close();
+      api = await startApi(config, stores, temporal, quietLogger);
+      client.baseUrl = api.url;
+    },
+    async stop() {
+      for (const w of workers) {
+        if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+      }
+      await Promise.allSettled(workers.map((w) => w.run));
+      await api.close();
+      stores.db.close();
+      await env.teardown();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
