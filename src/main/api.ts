@@ -14,14 +14,17 @@ async function main() {
   logger.info({ secretId: first.secretId, source: first.source }, 'first account ready');
   const temporal = await connectClient(address, config.temporalNamespace);
   const api = await startApi(config, stores, temporal, logger);
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     await api.close();
     await temporal.connection.close();
     stores.db.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 }
 
 main().catch((err: unknown) => {

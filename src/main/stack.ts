@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { ensureFirstAccount } from '../registry/first-account';
 import { type DevServer, startDevServer } from '../temporal/dev-server';
+import { installRuntimeLogging } from '../temporal/runtime-logging';
 import { startApi, startWorker } from './components';
 import { connectClient, openStores } from './services';
 
@@ -23,6 +24,7 @@ async function main() {
     });
     address = devServer.address;
   }
+  installRuntimeLogging(logger);
   const stores = openStores(config.dataDir);
   const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
   const temporal = await connectClient(address, config.temporalNamespace);

@@ -2,6 +2,7 @@
 // they must share the data dir (code packages) with the API.
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { installRuntimeLogging } from '../temporal/runtime-logging';
 import { startWorker } from './components';
 import { openStores } from './services';
 
@@ -9,10 +10,15 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'longhaul-worker');
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  installRuntimeLogging(logger);
   const stores = openStores(config.dataDir);
   const worker = await startWorker(config, address, stores, logger);
   logger.info({ address, taskQueue: config.taskQueue }, 'worker polling');
-  // Temporal's runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has.
+  // Temporal's runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has. The listener
+  // stays so that a repeated signal (tsx forwards Ctrl-C twice) cannot cut the shutdown short.
+  const noteRepeat = () => logger.info('already stopping: running events are handed back to Temporal');
+  process.on('SIGINT', noteRepeat);
+  process.on('SIGTERM', noteRepeat);
   await worker.run();
   stores.db.close();
 }

@@ -1,0 +1,1129 @@
+/**
+ * Keeps src/api/openapi.json honest: its paths are exactly the routes the API serves, its error responses use
+ * the error catalogue, its schemas compile, and real responses and real validation rules agree with them.
+ * Everything runs in-process (the API with stubbed registries), so no Temporal server is needed.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import type { Context } from 'koa';
+import pino from 'pino';
+import { type ApiDeps, createApp, openApiPath, routeList } from '../src/api/app';
+import { errorHandler } from '../src/api/error-handler';
+import { functionJson, parseConfigurationPatch, parseCreateFunction } from '../src/api/function-requests';
+import { loadConfig } from '../src/config';
+import { LonghaulError, errorCatalogue } from '../src/errors';
+import type { EventView } from '../src/events/event-view';
+import { invokeTypes } from '../src/events/gateway';
+import { requestIdFor, validateRequestId } from '../src/events/request-id';
+import * as rules from '../src/registry/function-rules';
+import type { FunctionView, NewFunction } from '../src/registry/functions';
+
+// ---------------------------------------------------------------------------------------------------------
+// The document, typed as far as this test reads it.
+
+const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+type HttpMethod = (typeof httpMethods)[number];
+type Schema = Record<string, unknown>;
+interface Ref {
+  $ref: string;
+}
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
+  schema?: Schema;
+}
+interface MediaType {
+  schema?: Schema;
+}
+interface Response {
+  description: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, MediaType>;
+  'x-error-codes'?: string[];
+}
+type SecurityRequirement = Record<string, string[]>;
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  security?: SecurityRequirement[];
+  parameters?: (Parameter | Ref)[];
+  requestBody?: { required?: boolean; content: Record<string, MediaType> };
+  responses: Record<string, Response>;
+}
+type PathItem = { parameters?: (Parameter | Ref)[] } & Partial<Record<HttpMethod, Operation>>;
+interface OpenApiDoc {
+  openapi: string;
+  info: { title: string; version: string };
+  servers: { url: string }[];
+  security?: SecurityRequirement[];
+  paths: Record<string, PathItem>;
+  components: {
+    schemas: Record<string, Schema>;
+    securitySchemes: Record<string, { type: string; scheme?: string }>;
+  };
+}
+
+const doc = JSON.parse(fs.readFileSync(openApiPath, 'utf8')) as OpenApiDoc;
+const packageJson = JSON.parse(fs.readFileSync(`${__dirname}/../package.json`, 'utf8')) as {
+  version: string;
+};
+const openRoutes = ['GET /v1/openapi.json', 'GET /v1/health'];
+
+interface DocOperation {
+  route: string;
+  method: HttpMethod;
+  template: string;
+  op: Operation;
+  /** JSON pointer of the operation inside the document. */
+  pointer: string;
+}
+
+const encodePointer = (part: string) => part.replace(/~/g, '~0').replace(/\//g, '~1');
+
+function operations(): DocOperation[] {
+  const result: DocOperation[] = [];
+  for (const [template, item] of Object.entries(doc.paths)) {
+    for (const method of httpMethods) {
+      const op = item[method];
+      if (op) {
+        result.push({
+          route: `${method.toUpperCase()} ${template}`,
+          method,
+          template,
+          op,
+          pointer: `/paths/${encodePointer(template)}/${method}`,
+        });
+      }
+    }
+  }
+  return result;
+}
+
+function operation(route: string): DocOperation {
+  const found = operations().find((o) => o.route === route);
+  if (!found) throw new Error(`The document has no operation ${route}`);
+  return found;
+}
+
+function resolvePointer(pointer: string): unknown {
+  let node: unknown = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof node !== 'object' || node === null || !(key in node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function deref<T>(value: T | Ref): T {
+  if (typeof value === 'object' && value !== null && '$ref' in value) {
+    const target = resolvePointer(value.$ref.replace(/^#/, ''));
+    if (target === undefined) throw new Error(`Unresolved $ref ${value.$ref}`);
+    return target as T;
+  }
+  return value;
+}
+
+/** Path-level and operation-level parameters together, resolved. */
+function parametersOf(o: DocOperation): Parameter[] {
+  return [...(doc.paths[o.template]?.parameters ?? []), ...(o.op.parameters ?? [])].map((p) => deref(p));
+}
+
+function* walk(node: unknown, pointer = ''): Generator<{ pointer: string; value: unknown; key: string }> {
+  if (typeof node !== 'object' || node === null) return;
+  for (const [key, value] of Object.entries(node)) {
+    const child = `${pointer}/${encodePointer(key)}`;
+    yield { pointer: child, value, key };
+    yield* walk(value, child);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ajv over the document: schemas are compiled from their place in it, so their $refs resolve as written.
+
+const docId = 'https://longhaul.invalid/v1/openapi.json';
+
+function makeAjv() {
+  const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) =>
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(s) && !Number.isNaN(Date.parse(s)),
+  });
+  // The document itself is added as one schema (so "#/components/..." refs resolve); Ajv compiles its root on
+  // the way to a fragment, so the root's OpenAPI fields are declared as inert keywords, and strict mode stays on.
+  for (const field of Object.keys(doc)) ajv.addKeyword(field);
+  ajv.addSchema(doc, docId);
+  return ajv;
+}
+
+const ajv = makeAjv();
+const validators = new Map<string, ValidateFunction>();
+
+function validatorAt(pointer: string): ValidateFunction {
+  let validate = validators.get(pointer);
+  if (!validate) {
+    if (resolvePointer(pointer) === undefined) throw new Error(`No schema at ${pointer}`);
+    validate = ajv.compile({ $ref: `${docId}#${pointer}` });
+    validators.set(pointer, validate);
+  }
+  return validate;
+}
+
+const component = (name: string) => validatorAt(`/components/schemas/${encodePointer(name)}`);
+
+function expectValid(validate: ValidateFunction, value: unknown): void {
+  const valid = validate(value);
+  // On failure, show Ajv's errors next to the value.
+  expect({ valid, errors: validate.errors ?? null, value }).toEqual({ valid: true, errors: null, value });
+}
+
+function isValid(validate: ValidateFunction, value: unknown): boolean {
+  return validate(value);
+}
+
+/** True when the real rule accepts the value, false when it refuses it with a LonghaulError. */
+function accepts(rule: () => unknown): boolean {
+  try {
+    rule();
+    return true;
+  } catch (err) {
+    if (err instanceof LonghaulError) return false;
+    throw err;
+  }
+}
+
+/** For each sample, whether the schema and the real rule agree; a mismatch shows which sample. */
+function expectAgreement(
+  validate: ValidateFunction,
+  rule: (value: never) => unknown,
+  samples: unknown[],
+): void {
+  const disagreements = samples
+    .map((sample) => ({
+      sample,
+      schema: isValid(validate, sample),
+      api: accepts(() => rule(sample as never)),
+    }))
+    .filter((r) => r.schema !== r.api);
+  expect(disagreements).toEqual([]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Samples.
+
+const now = new Date('2025-01-02T03:04:05.678Z').toISOString();
+const sha256 = createHash('sha256').update('sample').digest('hex');
+
+const sampleFunction: FunctionView = {
+  accountId: 'acct-1',
+  namespace: 'default',
+  name: 'hello-world',
+  version: '$LATEST',
+  runtime: 'Nodejs18.15',
+  asyncRunEnable: true,
+  traceEnable: true,
+  traceEnabledAt: now,
+  addTime: now,
+  modTime: now,
+  handler: 'index.main_handler',
+  codeSha256: sha256,
+  codeSize: 1234,
+  timeoutSeconds: 86400,
+  memoryMb: 256,
+  environment: { STAGE: 'prod' },
+  description: 'says hello',
+};
+
+const sampleVersion: FunctionView = {
+  ...sampleFunction,
+  version: '1',
+  asyncRunEnable: false,
+  traceEnable: false,
+  traceEnabledAt: null,
+  timeoutSeconds: 900,
+  memoryMb: 64,
+  environment: {},
+  description: '',
+};
+
+const sampleRequestId = randomUUID();
+
+const finishedEvent: EventView = {
+  requestId: sampleRequestId,
+  namespace: 'default',
+  functionName: 'hello-world',
+  qualifier: '$LATEST',
+  invokeType: 'API',
+  status: 'FINISHED',
+  statusCode: 200,
+  startTime: now,
+  endTime: now,
+  durationMs: 12,
+  memUsageBytes: 1048576,
+  result: { hello: 'world' },
+  logTail: 'hello\n',
+};
+
+const abortedEvent: EventView = {
+  ...finishedEvent,
+  status: 'ABORTED',
+  statusCode: 499,
+  result: undefined,
+  error: { type: 'Aborted', message: 'Terminated' },
+};
+
+const runningEvent: EventView = {
+  ...finishedEvent,
+  status: 'RUNNING',
+  statusCode: 0,
+  endTime: null,
+  durationMs: null,
+  memUsageBytes: null,
+  result: undefined,
+  logTail: undefined,
+};
+
+const zipFile = Buffer.from('PK\u0003\u0004 not really a zip').toString('base64');
+const silentLogger = pino({ level: 'silent' });
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('the OpenAPI document', () => {
+  test('is OpenAPI 3.1 with the package version, the local server and Basic auth', () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info.title).toBe('longhaul');
+    expect(doc.info.version).toBe(packageJson.version);
+    expect(doc.servers).toEqual([{ url: 'http://127.0.0.1:9000' }]);
+    expect(doc.components.securitySchemes.basicAuth).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(doc.security).toEqual([{ basicAuth: [] }]);
+  });
+
+  test('describes exactly the routes the API serves', () => {
+    const served = routeList();
+    const documented = operations().map((o) => o.route);
+    const missingFromDoc = served.filter((r) => !documented.includes(r)).sort();
+    const notServed = documented.filter((r) => !served.includes(r)).sort();
+    expect({ missingFromDoc, notServed }).toEqual({ missingFromDoc: [], notServed: [] });
+    expect(new Set(documented).size).toBe(documented.length);
+  });
+
+  test('declares exactly the path parameters of each path template', () => {
+    for (const o of operations()) {
+      const inTemplate = [...o.template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const declared = parametersOf(o).filter((p) => p.in === 'path');
+      expect({ route: o.route, path: declared.map((p) => p.name).sort() }).toEqual({
+        route: o.route,
+        path: inTemplate,
+      });
+      for (const p of declared)
+        expect({ route: o.route, name: p.name, required: p.required }).toMatchObject({ required: true });
+    }
+  });
+
+  test('gives every operation a unique operationId and a summary', () => {
+    const ids = operations().map((o) => o.op.operationId);
+    for (const o of operations()) {
+      expect({ route: o.route, operationId: o.op.operationId }).toEqual({
+        route: o.route,
+        operationId: expect.stringMatching(/^[a-z][A-Za-z]+$/),
+      });
+      expect({ route: o.route, summary: o.op.summary }).toEqual({
+        route: o.route,
+        summary: expect.any(String),
+      });
+    }
+    const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+    expect(duplicates).toEqual([]);
+  });
+
+  test('secures every route but the open ones, with schemes it defines', () => {
+    for (const o of operations()) {
+      const security = o.op.security ?? doc.security ?? [];
+      if (openRoutes.includes(o.route)) {
+        expect({ route: o.route, security }).toEqual({ route: o.route, security: [] });
+        continue;
+      }
+      expect({ route: o.route, secured: security.length > 0 }).toEqual({ route: o.route, secured: true });
+      for (const requirement of security) {
+        expect(Object.keys(requirement).length).toBeGreaterThan(0);
+        for (const scheme of Object.keys(requirement))
+          expect(doc.components.securitySchemes).toHaveProperty([scheme]);
+      }
+    }
+  });
+
+  test('has a success response for every operation', () => {
+    for (const o of operations()) {
+      const success = Object.keys(o.op.responses).filter((s) => /^2\d\d$/.test(s));
+      expect({ route: o.route, success: success.length > 0 }).toEqual({ route: o.route, success: true });
+    }
+  });
+
+  test('resolves every $ref', () => {
+    const broken = [...walk(doc)]
+      .filter((n) => n.key === '$ref')
+      .map((n) => ({ at: n.pointer, ref: n.value as string }))
+      .filter((r) => !r.ref.startsWith('#/') || resolvePointer(r.ref.slice(1)) === undefined);
+    expect(broken).toEqual([]);
+  });
+});
+
+describe('errors in the OpenAPI document', () => {
+  const catalogue = errorCatalogue as Record<string, { status: number; description: string }>;
+  const catalogueStatuses = new Set(Object.values(catalogue).map((e) => String(e.status)));
+
+  test('the Error code enum is the error catalogue', () => {
+    const errorSchema = doc.components.schemas.Error as {
+      properties: { error: { properties: { code: { enum: string[] } } } };
+    };
+    const codes = errorSchema.properties.error.properties.code.enum;
+    expect([...codes].sort()).toEqual(Object.keys(errorCatalogue).sort());
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  test('every error response uses a catalogue status, the Error schema and codes of that status', () => {
+    const problems: string[] = [];
+    for (const o of operations()) {
+      for (const [status, raw] of Object.entries(o.op.responses)) {
+        if (!/^[45]\d\d$/.test(status)) continue;
+        const response = deref(raw);
+        const where = `${o.route} ${status}`;
+        if (!catalogueStatuses.has(status)) problems.push(`${where}: no catalogue code has status ${status}`);
+        const schema = response.content?.['application/json']?.schema;
+        if (schema?.$ref !== '#/components/schemas/Error')
+          problems.push(`${where}: body is not the Error schema`);
+        const codes = response['x-error-codes'] ?? [];
+        if (codes.length === 0) problems.push(`${where}: lists no x-error-codes`);
+        for (const code of codes) {
+          if (!catalogue[code]) problems.push(`${where}: ${code} is not in the catalogue`);
+          else if (String(catalogue[code].status) !== status) {
+            problems.push(`${where}: ${code} has status ${catalogue[code].status}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('every authenticated operation documents 401 and 500', () => {
+    for (const o of operations().filter((x) => !openRoutes.includes(x.route))) {
+      expect({ route: o.route, statuses: Object.keys(o.op.responses) }).toEqual({
+        route: o.route,
+        statuses: expect.arrayContaining(['401', '500']),
+      });
+    }
+  });
+});
+
+describe('the schemas of the OpenAPI document', () => {
+  const required = [
+    'Function',
+    'CreateFunctionRequest',
+    'UpdateCodeRequest',
+    'UpdateConfigurationRequest',
+    'Namespace',
+    'Event',
+    'InvokeAccepted',
+    'Error',
+    'TerminateRequest',
+  ];
+
+  test('include the named components', () => {
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(required));
+  });
+
+  test('every component schema compiles with Ajv 2020 (strict)', () => {
+    for (const name of Object.keys(doc.components.schemas)) {
+      expect(() => component(name)).not.toThrow();
+    }
+  });
+
+  test('every schema in parameters, bodies, responses and headers compiles', () => {
+    const pointers = [
+      ...walk(doc.paths, '/paths'),
+      ...walk(resolvePointer('/components/parameters'), '/components/parameters'),
+      ...walk(resolvePointer('/components/headers'), '/components/headers'),
+    ]
+      .filter((n) => n.key === 'schema' && typeof n.value === 'object')
+      .map((n) => n.pointer);
+    expect(pointers.length).toBeGreaterThan(20);
+    for (const pointer of pointers) expect(() => validatorAt(pointer)).not.toThrow();
+  });
+
+  test('request schemas refuse unknown fields, as the API does (UnknownParameter)', () => {
+    for (const name of [
+      'CreateFunctionRequest',
+      'UpdateCodeRequest',
+      'UpdateConfigurationRequest',
+      'TerminateRequest',
+      'CreateNamespaceRequest',
+      'PublishVersionRequest',
+    ]) {
+      expect({ name, additionalProperties: doc.components.schemas[name]?.additionalProperties }).toEqual({
+        name,
+        additionalProperties: false,
+      });
+    }
+    expect(isValid(component('TerminateRequest'), { force: true })).toBe(false);
+  });
+
+  test('a real functionJson output matches Function, field for field', () => {
+    for (const fn of [sampleFunction, sampleVersion]) expectValid(component('Function'), functionJson(fn));
+    const schema = doc.components.schemas.Function as { properties: Schema; required: string[] };
+    const fields = Object.keys(functionJson(sampleFunction)).sort();
+    expect(Object.keys(schema.properties).sort()).toEqual(fields);
+    expect([...schema.required].sort()).toEqual(fields);
+    expect(isValid(component('Function'), { ...functionJson(sampleFunction), extra: 1 })).toBe(false);
+    expect(isValid(component('Function'), { ...functionJson(sampleFunction), memorySize: 100 })).toBe(false);
+  });
+
+  test('events in each state match Event', () => {
+    for (const event of [finishedEvent, abortedEvent, runningEvent]) {
+      // Through JSON, as the API sends it (undefined fields vanish).
+      expectValid(component('Event'), JSON.parse(JSON.stringify(event)));
+    }
+    expect(isValid(component('Event'), { ...finishedEvent, status: 'DONE' })).toBe(false);
+  });
+
+  test('real error bodies from the error handler match Error', async () => {
+    const bodyOf = async (err: Error) => {
+      const headers: Record<string, string> = {};
+      const ctx = {
+        method: 'POST',
+        path: '/v1/anything',
+        status: 200,
+        body: undefined as unknown,
+        set: (name: string, value: string) => void (headers[name] = value),
+      };
+      await errorHandler(silentLogger)(ctx as unknown as Context, () => Promise.reject(err));
+      return {
+        status: ctx.status,
+        body: ctx.body as { requestId: string; error: { code: string } },
+        headers,
+      };
+    };
+    const tooLarge = await bodyOf(
+      new LonghaulError('RequestTooLarge.Event', 'The event is too large', {
+        sizeBytes: 200000,
+        maxBytes: 131072,
+      }),
+    );
+    expect(tooLarge.status).toBe(406);
+    expectValid(component('Error'), tooLarge.body);
+    expect(tooLarge.body.requestId).toBe(tooLarge.headers['X-Request-Id']);
+    const internal = await bodyOf(new Error('boom'));
+    expect(internal.status).toBe(500);
+    expectValid(component('Error'), internal.body);
+    expect(internal.body.error.code).toBe('InternalError');
+    expect(
+      isValid(component('Error'), { error: { code: 'NoSuchCode', message: 'x' }, requestId: randomUUID() }),
+    ).toBe(false);
+  });
+});
+
+describe('the schemas agree with the real validation rules', () => {
+  test('function names', () => {
+    expectAgreement(component('FunctionName'), rules.validateFunctionName, [
+      'ab',
+      'a',
+      'my-function',
+      'My_Func1',
+      'a-b',
+      '1abc',
+      '_abc',
+      'abc-',
+      'abc_',
+      'a'.repeat(60),
+      'a'.repeat(61),
+      'ab c',
+      'abé',
+      '',
+      12,
+      null,
+    ]);
+  });
+
+  test('namespaces', () => {
+    expectAgreement(component('NamespaceName'), rules.validateNamespace, [
+      'default',
+      'a',
+      '1',
+      'a-b',
+      'a_b',
+      'a-',
+      '-a',
+      '_a',
+      'x'.repeat(30),
+      'x'.repeat(31),
+      'a b',
+      '',
+      3,
+    ]);
+  });
+
+  test('handlers', () => {
+    expectAgreement(component('Handler'), rules.validateHandler, [
+      'index.main_handler',
+      'src/app.handler',
+      'a.b',
+      'x.y.z',
+      'index.$h',
+      '/abs.handler',
+      '../up.handler',
+      'dir/../up.handler',
+      'index',
+      'index.1bad',
+      'dir\\f.h',
+      `${'a'.repeat(126)}.h`,
+      `${'a'.repeat(127)}.h`,
+      5,
+    ]);
+  });
+
+  test('runtimes', () => {
+    expectAgreement(component('Runtime'), rules.validateRuntime, [
+      ...rules.exampleRuntimes,
+      'Nodejs22',
+      'Python3.9',
+      'nodejs18.15',
+      'Nodejs18.',
+      'Nodejs18.15.1',
+      '',
+    ]);
+  });
+
+  test('timeouts (with async execution at the highest configurable limit)', () => {
+    const maxAsync = loadConfig({ LONGHAUL_MAX_ASYNC_TIMEOUT_SECONDS: '604800' }).maxAsyncTimeoutSeconds;
+    expect(() => loadConfig({ LONGHAUL_MAX_ASYNC_TIMEOUT_SECONDS: '604801' })).toThrow();
+    expectAgreement(component('Timeout'), (t) => rules.validateTimeout(t, true, maxAsync), [
+      1,
+      3,
+      900,
+      901,
+      86400,
+      604800,
+      604801,
+      0,
+      -1,
+      1.5,
+      '3',
+    ]);
+  });
+
+  test('memory sizes', () => {
+    expectAgreement(component('MemorySize'), rules.validateMemorySize, [
+      64,
+      128,
+      256,
+      384,
+      3072,
+      32768,
+      32896,
+      0,
+      32,
+      100,
+      192,
+      -128,
+      128.5,
+      '128',
+    ]);
+  });
+
+  test('environments', () => {
+    expectAgreement(component('Environment'), rules.validateEnvironment, [
+      {},
+      { A: '1' },
+      { _x: 'y', B2: '' },
+      { '1A': 'x' },
+      { 'A-B': 'x' },
+      { SCF_X: 'x' },
+      { LONGHAUL_X: '1' },
+      { TENCENTCLOUD_A: 'b' },
+      { A: 1 },
+      [],
+      'x',
+      null,
+    ]);
+  });
+
+  test('descriptions', () => {
+    expectAgreement(component('Description'), rules.validateDescription, [
+      '',
+      'x'.repeat(1000),
+      'x'.repeat(1001),
+      5,
+    ]);
+  });
+
+  test('qualifiers and request ids', () => {
+    expectAgreement(component('Qualifier'), rules.validateQualifier, [
+      '$LATEST',
+      '1',
+      '42',
+      '123456789',
+      '1234567890',
+      '0',
+      '01',
+      'latest',
+      '-1',
+    ]);
+    expectAgreement(component('RequestId'), (id: string) => validateRequestId(id), [
+      randomUUID(),
+      randomUUID().toUpperCase(),
+      'abc',
+      '',
+    ]);
+  });
+
+  test('invoke types and idempotency keys', () => {
+    const invoke = operation('POST /v1/namespaces/{namespace}/functions/{functionName}/invocations');
+    const index = (name: string) => (invoke.op.parameters ?? []).findIndex((p) => deref(p).name === name);
+    const invokeType = deref((invoke.op.parameters ?? [])[index('invokeType')]!);
+    expect(invokeType.in).toBe('query');
+    expect(invokeType.schema).toEqual({ enum: [...invokeTypes], default: 'API' });
+    const keySchema = validatorAt(`${invoke.pointer}/parameters/${index('Idempotency-Key')}/schema`);
+    const scope = { accountId: 'acct-1', namespace: 'default', functionName: 'hello' };
+    expectAgreement(keySchema, (key: string) => requestIdFor(scope, key), [
+      'k',
+      'a.b_c:d-e',
+      'x'.repeat(128),
+      'x'.repeat(129),
+      '',
+      'has space',
+      'ü',
+    ]);
+  });
+
+  test('CreateFunctionRequest accepts what parseCreateFunction accepts', () => {
+    const base = { functionName: 'hello', code: { zipFile } };
+    expectAgreement(
+      component('CreateFunctionRequest'),
+      (body: Record<string, unknown>) => parseCreateFunction('default', body, 604800),
+      [
+        base,
+        {
+          ...base,
+          runtime: 'Nodejs20.15',
+          handler: 'src/app.handler',
+          memorySize: 64,
+          environment: { A: 'b' },
+          description: 'd',
+        },
+        { ...base, timeout: 900 },
+        { ...base, timeout: 901 },
+        { ...base, asyncRunEnable: true, timeout: 86400 },
+        { ...base, asyncRunEnable: true, timeout: 604800 },
+        { ...base, asyncRunEnable: true, timeout: 604801 },
+        { ...base, asyncRunEnable: false, timeout: 901 },
+        { ...base, traceEnable: true },
+        { ...base, traceEnable: true, asyncRunEnable: true },
+        { ...base, traceEnable: false, asyncRunEnable: true },
+        { ...base, asyncRunEnable: 'yes' },
+        { ...base, extra: 1 },
+        { code: { zipFile } },
+        { functionName: 'hello' },
+        { ...base, code: { zipFile: '' } },
+        { ...base, code: { zipFile: '   ' } },
+        { ...base, code: { zipFile: '!!!' } },
+        { ...base, code: zipFile },
+        { ...base, code: {} },
+        { ...base, memorySize: 100 },
+        { ...base, environment: { SCF_A: 'x' } },
+        { ...base, handler: 'index' },
+        { ...base, runtime: 'Python3.9' },
+        { ...base, description: 'x'.repeat(1001) },
+        { ...base, functionName: 'ab-' },
+      ],
+    );
+  });
+
+  test('UpdateConfigurationRequest accepts what parseConfigurationPatch accepts (for an async function)', () => {
+    // The schema cannot know the function's current runtime and asyncRunEnable: samples keep them unchanged.
+    const current = sampleFunction;
+    expectAgreement(
+      component('UpdateConfigurationRequest'),
+      (body: Record<string, unknown>) => parseConfigurationPatch(current, body, 604800),
+      [
+        {},
+        { timeout: 604800 },
+        { timeout: 0 },
+        { memorySize: 512 },
+        { memorySize: 500 },
+        { environment: { A: 'b' } },
+        { description: 'd' },
+        { traceEnable: true },
+        { traceEnable: 'x' },
+        { runtime: current.runtime },
+        { asyncRunEnable: true },
+        { handler: 'x.y' },
+        { code: { zipFile } },
+      ],
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The real app, with stubbed registries and gateway: each response is checked against the document.
+
+describe('real responses of the API', () => {
+  const secret = { id: 'AKIDtest', key: 'test-secret' };
+  const basic = `Basic ${Buffer.from(`${secret.id}:${secret.key}`).toString('base64')}`;
+  const missing = (what: string) => new LonghaulError('ResourceNotFound.Function', `${what} does not exist`);
+
+  const deps = {
+    config: { maxAsyncTimeoutSeconds: 86400 },
+    logger: silentLogger,
+    accounts: {
+      authenticate(id: string, key: string) {
+        if (id !== secret.id) throw new LonghaulError('AuthFailure.SecretIdNotFound', 'unknown SecretId');
+        if (key !== secret.key) throw new LonghaulError('AuthFailure.SignatureFailure', 'wrong SecretKey');
+        return 'acct-1';
+      },
+    },
+    namespaces: {
+      create: (_a: string, name: string, description: string) => ({ name, description, createdAt: now }),
+      list: () => [{ name: 'default', description: '', createdAt: now }],
+      delete: (_a: string, name: string) => {
+        if (name === 'gone')
+          throw new LonghaulError('ResourceNotFound.Namespace', 'Namespace gone does not exist');
+      },
+    },
+    registry: {
+      create: (_a: string, input: NewFunction) =>
+        Promise.resolve({
+          ...sampleFunction,
+          namespace: input.namespace,
+          name: input.name,
+          asyncRunEnable: input.asyncRunEnable,
+        }),
+      list: () => ({ functions: [sampleFunction], total: 1 }),
+      get: (_a: string, _ns: string, name: string, qualifier = '$LATEST') => {
+        if (name === 'missing') throw missing(name);
+        return { ...sampleFunction, version: qualifier };
+      },
+      updateCode: () => Promise.resolve(sampleFunction),
+      updateConfiguration: () => sampleFunction,
+      delete: () => undefined,
+      publishVersion: () => sampleVersion,
+      listVersions: () => [sampleFunction, sampleVersion],
+    },
+    gateway: {
+      invoke: (_a: string, request: { functionName: string }) =>
+        Promise.resolve(
+          request.functionName === 'sync-fn'
+            ? { async: false, requestId: sampleRequestId, event: finishedEvent }
+            : { async: true, requestId: sampleRequestId, duplicate: false },
+        ),
+      get: (_a: string, requestId: string) => {
+        validateRequestId(requestId);
+        return Promise.resolve(runningEvent);
+      },
+      terminate: (_a: string, requestId: string) => {
+        validateRequestId(requestId);
+        return Promise.resolve(abortedEvent);
+      },
+    },
+  } as unknown as ApiDeps;
+
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    const handle = createApp(deps).callback();
+    server = http.createServer((req, res) => void handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  interface Case {
+    route: string;
+    url: string;
+    status: number;
+    body?: unknown;
+    rawBody?: string;
+    auth?: string | null;
+    headers?: Record<string, string>;
+    code?: string;
+  }
+  const fn = '/v1/namespaces/default/functions';
+  const cases: Case[] = [
+    { route: 'GET /v1/health', url: '/v1/health', status: 200, auth: null },
+    { route: 'GET /v1/openapi.json', url: '/v1/openapi.json', status: 200, auth: null },
+    {
+      route: 'GET /v1/namespaces',
+      url: '/v1/namespaces',
+      status: 401,
+      auth: null,
+      code: 'AuthFailure.MissingCredentials',
+    },
+    {
+      route: 'GET /v1/namespaces',
+      url: '/v1/namespaces',
+      status: 401,
+      auth: `Basic ${Buffer.from(`${secret.id}:nope`).toString('base64')}`,
+      code: 'AuthFailure.SignatureFailure',
+    },
+    { route: 'GET /v1/namespaces', url: '/v1/namespaces', status: 200 },
+    {
+      route: 'POST /v1/namespaces',
+      url: '/v1/namespaces',
+      status: 201,
+      body: { name: 'team-a', description: 'A team' },
+    },
+    {
+      route: 'POST /v1/namespaces',
+      url: '/v1/namespaces',
+      status: 400,
+      body: { name: 'team-a', colour: 'red' },
+      code: 'UnknownParameter',
+    },
+    {
+      route: 'POST /v1/namespaces',
+      url: '/v1/namespaces',
+      status: 400,
+      body: { name: '-bad' },
+      code: 'InvalidParameterValue.Namespace',
+    },
+    {
+      route: 'POST /v1/namespaces',
+      url: '/v1/namespaces',
+      status: 400,
+      rawBody: '{nope',
+      code: 'InvalidParameter',
+    },
+    {
+      route: 'POST /v1/namespaces',
+      url: '/v1/namespaces',
+      status: 413,
+      body: { name: 'big', description: 'x'.repeat(20000) },
+      code: 'RequestTooLarge.Body',
+    },
+    { route: 'DELETE /v1/namespaces/{namespace}', url: '/v1/namespaces/team-a', status: 204 },
+    {
+      route: 'DELETE /v1/namespaces/{namespace}',
+      url: '/v1/namespaces/gone',
+      status: 404,
+      code: 'ResourceNotFound.Namespace',
+    },
+    {
+      route: 'POST /v1/namespaces/{namespace}/functions',
+      url: fn,
+      status: 201,
+      body: { functionName: 'hello', code: { zipFile }, asyncRunEnable: true, timeout: 3600 },
+    },
+    {
+      route: 'POST /v1/namespaces/{namespace}/functions',
+      url: fn,
+      status: 400,
+      body: { functionName: 'hello' },
+      code: 'MissingParameter',
+    },
+    {
+      route: 'GET /v1/namespaces/{namespace}/functions',
+      url: `${fn}?limit=5&order=asc&orderBy=FunctionName`,
+      status: 200,
+    },
+    {
+      route: 'GET /v1/namespaces/{namespace}/functions',
+      url: `${fn}?limit=500`,
+      status: 400,
+      code: 'InvalidParameter',
+    },
+    {
+      route: 'GET /v1/namespaces/{namespace}/functions/{functionName}',
+      url: `${fn}/hello?qualifier=1`,
+      status: 200,
+    },
+    {
+      route: 'GET /v1/namespaces/{namespace}/functions/{functionName}',
+      url: `${fn}/hello?qualifier=v1`,
+      status: 400,
+      code: 'InvalidParameterValue.Qualifier',
+    },
+    {
+      route: 'GET /v1/namespaces/{namespace}/functions/{functionName}',
+      url: `${fn}/missing`,
+      status: 404,
+      code: 'ResourceNotFound.Function',
+    },
+    {
+      route: 'PUT /v1/namespaces/{namespace}/functions/{functionName}/code',
+      url: `${fn}/hello/code`,
+      status: 200,
+      body: { code: { zipFile }, handler: 'app.run' },
+    },
+    {
+      route: 'PATCH /v1/namespaces/{namespace}/functions/{functionName}/configuration',
+      url: `${fn}/hello/configuration`,
+      status: 200,
+      body: { memorySize: 512, environment: { A: 'b' } },
+    },
+    {
+      route: 'PATCH /v1/namespaces/{namespace}/functions/{functionName}/configuration',
+      url: `${fn}/hello/configuration`,
+      status: 400,
+      body: { runtime: 'Nodejs20.15' },
+      code: 'UnsupportedOperation.Runtime',
+    },
+    {
+      route: 'DELETE /v1/namespaces/{namespace}/functions/{functionName}',
+      url: `${fn}/hello?qualifier=1`,
+      status: 204,
+    },
+    {
+      route: 'POST /v1/namespaces/{namespace}/functions/{functionName}/versions',
+      url: `${fn}/hello/versions`,
+      status: 201,
+      body: { description: 'first' },
+    },
+    {
+      route: 'GET /v1/namespaces/{namespace}/functions/{functionName}/versions',
+      url: `${fn}/hello/versions`,
+      status: 200,
+    },
+    {
+      route: 'POST /v1/namespaces/{namespace}/functions/{functionName}/invocations',
+      url: `${fn}/hello/invocations?invokeType=TIMER`,
+      status: 202,
+      body: { any: ['json'] },
+      headers: { 'Idempotency-Key': 'order-42' },
+    },
+    {
+      route: 'POST /v1/namespaces/{namespace}/functions/{functionName}/invocations',
+      url: `${fn}/sync-fn/invocations`,
+      status: 200,
+      rawBody: '"just a string"',
+    },
+    {
+      route: 'POST /v1/namespaces/{namespace}/functions/{functionName}/invocations',
+      url: `${fn}/1bad/invocations`,
+      status: 400,
+      code: 'InvalidParameterValue.FunctionName',
+    },
+    { route: 'GET /v1/events/{requestId}', url: `/v1/events/${sampleRequestId}`, status: 200 },
+    {
+      route: 'GET /v1/events/{requestId}',
+      url: '/v1/events/NOT-A-UUID',
+      status: 400,
+      code: 'InvalidParameterValue.RequestId',
+    },
+    {
+      route: 'POST /v1/events/{requestId}/terminate',
+      url: `/v1/events/${sampleRequestId}/terminate`,
+      status: 200,
+      body: { graceful: true, gracePeriodSeconds: 5 },
+    },
+    {
+      route: 'POST /v1/events/{requestId}/terminate',
+      url: `/v1/events/${sampleRequestId}/terminate`,
+      status: 400,
+      body: { gracePeriodSeconds: 99999 },
+      code: 'InvalidParameterValue.GracePeriod',
+    },
+  ];
+
+  async function call(c: {
+    route: string;
+    url: string;
+    body?: unknown;
+    rawBody?: string;
+    auth?: string | null;
+    headers?: Record<string, string>;
+  }) {
+    const method = c.route.split(' ')[0]!;
+    const headers: Record<string, string> = { ...(c.headers ?? {}) };
+    if (c.auth !== null) headers.authorization = c.auth ?? basic;
+    let body: string | undefined = c.rawBody;
+    if (c.body !== undefined) {
+      body = JSON.stringify(c.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${base}${c.url}`, { method, headers, body });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      json: text === '' ? undefined : (JSON.parse(text) as unknown),
+    };
+  }
+
+  test.each(cases.map((c) => [`${c.route} → ${c.status}${c.code ? ` ${c.code}` : ''}`, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const o = operation(c.route);
+      const documented = o.op.responses[String(c.status)];
+      expect({ status: c.status, documented: documented !== undefined }).toEqual({
+        status: c.status,
+        documented: true,
+      });
+      const response = await call(c);
+      expect({ status: response.status, body: response.json }).toMatchObject({ status: c.status });
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const content = deref(documented!).content;
+      if (content === undefined) {
+        expect(response.json).toBeUndefined();
+        return;
+      }
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expectValid(
+        validatorAt(`${o.pointer}/responses/${c.status}/content/application~1json/schema`),
+        response.json,
+      );
+      if (c.code !== undefined) {
+        expect((response.json as { error: { code: string } }).error.code).toBe(c.code);
+        expect(deref(documented!)['x-error-codes']).toContain(c.code);
+      }
+      if (c.status === 202) expect(response.headers.get('location')).toBe(`/v1/events/${sampleRequestId}`);
+    },
+  );
+
+  test('the cases reach every route with a success', () => {
+    const reached = new Set(cases.filter((c) => c.status < 300).map((c) => c.route));
+    expect(routeList().filter((r) => !reached.has(r))).toEqual([]);
+  });
+
+  test('/v1/openapi.json serves this document', async () => {
+    const response = await call({ route: 'GET /v1/openapi.json', url: '/v1/openapi.json', auth: null });
+    expect(response.json).toEqual(doc);
+  });
+
+  test('an unknown route is ResourceNotFound.Route in the Error shape', async () => {
+    const response = await call({ route: 'GET /v1/nope', url: '/v1/nope' });
+    expect(response.status).toBe(404);
+    expectValid(component('Error'), response.json);
+    expect((response.json as { error: { code: string } }).error.code).toBe('ResourceNotFound.Route');
+  });
+
+  test('TerminateRequest accepts exactly what the terminate route accepts', async () => {
+    const bodies = [
+      {},
+      { graceful: true },
+      { graceful: false, gracePeriodSeconds: 0 },
+      { gracePeriodSeconds: 3600 },
+      { gracePeriodSeconds: 3601 },
+      { gracePeriodSeconds: -1 },
+      { gracePeriodSeconds: 1.5 },
+      { gracePeriodSeconds: '5' },
+      { graceful: 'yes' },
+      { force: true },
+    ];
+    const disagreements = [];
+    for (const body of bodies) {
+      const response = await call({
+        route: 'POST /v1/events/{requestId}/terminate',
+        url: `/v1/events/${sampleRequestId}/terminate`,
+        body,
+      });
+      const schema = isValid(component('TerminateRequest'), body);
+      if (schema !== (response.status === 200)) disagreements.push({ body, schema, status: response.status });
+    }
+    expect(disagreements).toEqual([]);
+  });
+});
