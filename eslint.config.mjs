@@ -1,7 +1,7 @@
-// Type-aware lint. The workflow override is the deterministic-sandbox boundary: workflow files may import
-// only @temporalio/workflow and their siblings (and types from anywhere, which vanish at compile time).
+// Type-aware lint, plus the workflow import boundary (eslint.workflow-boundary.cjs).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import workflowBoundaryRules from './eslint.workflow-boundary.cjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'coverage/', 'dist/', '.longhaul/', 'test/fixtures/', '**/*.cjs', '**/*.mjs', 'jest.config.js'] },
@@ -15,26 +15,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['workflows/**/*.ts'], rules: workflowBoundaryRules },
   {
-    files: ['workflows/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(?!@temporalio/workflow$|\\./[^/]+$)',
-              allowTypeImports: true,
-              message:
-                'Workflow code runs in a deterministic sandbox: import only @temporalio/workflow and sibling files (types may come from anywhere).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

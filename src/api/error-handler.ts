@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
 import { isGrpcServiceError } from '@temporalio/client';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
@@ -29,10 +28,14 @@ export function errorHandler(logger: Logger) {
   };
 }
 
+/** gRPC status codes from the gRPC spec (the client reports them as numbers). */
+const grpcUnavailable = 14;
+const grpcDeadlineExceeded = 4;
+
 function toLonghaulError(err: unknown): LonghaulError {
   if (isLonghaulError(err)) return err;
-  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4): Temporal is down or unreachable.
-  if (isGrpcServiceError(err) && [status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(err.code)) {
+  // Temporal is down or unreachable.
+  if (isGrpcServiceError(err) && [grpcUnavailable, grpcDeadlineExceeded].includes(Number(err.code))) {
     return new LonghaulError('ServiceUnavailable.Temporal', 'The Temporal server cannot be reached; try again shortly');
   }
   if ((err as { cause?: unknown })?.cause && isGrpcServiceError((err as { cause: unknown }).cause)) {
