@@ -139,3 +139,28 @@ test('terminating an event that has ended is a clear error', async () => {
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('FailedOperation.AsyncEventStatus');
 });
+
+test('an operator cancelling the workflow in Temporal stops the process gracefully (default grace)', async () => {
+  const name = await createWithHandler('index.handleTerm');
+  const pidFile = tmp('pid');
+  const cleanupFile = tmp('cleanup');
+  const { body } = await stack.client.post(invokePath(name), { pidFile, cleanupFile });
+  const pid = await readPid(pidFile);
+  await stack.env.client.workflow.getHandle(body.requestId).cancel();
+  const event = await waitForEnd(body.requestId);
+  expect(event).toMatchObject({ status: 'ABORTED', statusCode: 499 });
+  expect(fs.readFileSync(cleanupFile, 'utf8')).toBe('cleaned');
+  expect(processAlive(pid)).toBe(false);
+});
+
+test('an operator terminating the workflow in Temporal leaves no process behind', async () => {
+  const name = await createWithHandler('index.ignoreTerm');
+  const pidFile = tmp('pid');
+  const { body } = await stack.client.post(invokePath(name), { pidFile });
+  const pid = await readPid(pidFile);
+  await stack.env.client.workflow.getHandle(body.requestId).terminate('operator says stop');
+  const event = await waitForEnd(body.requestId);
+  expect(event).toMatchObject({ status: 'ABORTED', statusCode: 499 });
+  // The activity learns of it at its next heartbeat (about a second) and kills the group.
+  await eventually(() => !processAlive(pid), 10000);
+});

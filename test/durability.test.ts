@@ -10,9 +10,6 @@ const workerProcesses: ChildProcess[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack();
-  // This file's events must run on worker processes it can kill, not on the in-process worker.
-  stack.worker.shutdown();
-  await stack.workerRun;
 });
 afterAll(async () => {
   for (const p of workerProcesses) p.kill('SIGKILL');
@@ -23,6 +20,13 @@ afterAll(async () => {
   );
   await stack?.stop();
 });
+
+async function stopInProcessWorkers() {
+  for (const { worker, run } of stack.inProcessWorkers) {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await run;
+  }
+}
 
 /** Starts `src/main/worker.ts` as its own process, the way a deployment runs workers. */
 function spawnWorkerProcess(): ChildProcess {
@@ -42,9 +46,29 @@ function spawnWorkerProcess(): ChildProcess {
   return child;
 }
 
+test('a worker stopped mid-event hands the event back and another worker finishes it', async () => {
+  const name = await createToolboxFunction(stack.client, uniqueName('handback'), { handler: 'index.count' });
+  const counterFile = path.join(stack.dataDir, `${name}.count`);
+  // Longer than the worker's 3 s shutdown grace, so the stop interrupts it.
+  const accepted = await stack.client.post(invokePath(name), { counterFile, ms: 8000 });
+  await eventually(() => fs.existsSync(counterFile), 30000);
+  const runner = await eventually(() => findFunctionProcess(process.pid), 10000);
+  await stack.startWorker();
+  stack.worker.shutdown();
+  await stack.workerRun;
+  expect(processAlive(runner)).toBe(false);
+  const finished = await eventually(async () => {
+    const { body } = await stack.client.get(`/v1/events/${accepted.body.requestId}`);
+    return body.status === 'FINISHED' ? body : undefined;
+  }, 60000);
+  expect(finished.result).toEqual({ runs: 2 });
+}, 90000);
+
 test('killing the worker process mid-event and restarting the API loses no event', async () => {
   const name = await createToolboxFunction(stack.client, uniqueName('durable'), { handler: 'index.count' });
   const counterFile = path.join(stack.dataDir, `${name}.count`);
+  // Only worker processes this test can kill may run this event: stop the in-process ones first.
+  await stopInProcessWorkers();
   const firstWorker = spawnWorkerProcess();
 
   // The count handler records each attempt; this one waits long enough to be caught mid-run.

@@ -114,7 +114,8 @@ export class EventGateway {
       qualifier: attrs.get(sa.version) ?? '',
       invokeType: attrs.get(sa.invokeType) ?? '',
       status,
-      statusCode: attrs.get(sa.statusCode) ?? fallbackStatusCode(workflowStatus),
+      // 0 until the workflow records the real code; an event terminated from outside never gets to.
+      statusCode: status === 'RUNNING' ? 0 : attrs.get(sa.statusCode) || fallbackStatusCode(workflowStatus),
       startTime: startTime.toISOString(),
       endTime: endTime?.toISOString() ?? null,
       durationMs: endTime ? endTime.getTime() - startTime.getTime() : null,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { type LonghaulConfig, loadConfig } from '../../src/config';
 import { type RunningApi, startApi } from '../../src/main/components';
@@ -43,6 +43,8 @@ export interface TestStack {
   worker: Worker;
   workerRun: Promise<void>;
   dataDir: string;
+  /** Every worker started in this process, the first one included. */
+  inProcessWorkers: { worker: Worker; run: Promise<void> }[];
   /** Starts a further worker in this process on the same task queue. */
   startWorker(): Promise<{ worker: Worker; run: Promise<void> }>;
   restartApi(): Promise<void>;
@@ -72,10 +74,14 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
   let api = await startApi(config, stores, temporal, quietLogger);
   const client = new ApiClient(api.url, first.secretId, first.secretKey);
   const workers: { worker: Worker; run: Promise<void> }[] = [];
+  const connections: NativeConnection[] = [];
 
   const startWorker = async () => {
+    // One connection per worker: the SDK refuses two workers of one task queue on the same connection.
+    const connection = await NativeConnection.connect({ address: env.address });
+    connections.push(connection);
     const worker = await createFunctionWorker({
-      connection: env.nativeConnection,
+      connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       codeStore: stores.codeStore,
@@ -100,6 +106,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
     worker: first_.worker,
     workerRun: first_.run,
     dataDir,
+    inProcessWorkers: workers,
     startWorker,
     async restartApi() {
       await api.close();
@@ -111,6 +118,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
         if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
       }
       await Promise.allSettled(workers.map((w) => w.run));
+      await Promise.allSettled(connections.map((c) => c.close()));
       await api.close();
       stores.db.close();
       await env.teardown();
