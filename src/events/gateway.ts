@@ -30,6 +30,9 @@ import { requestIdFor, validateRequestId } from './request-id';
 /** SCF's limits on the event itself: 128 KB for async invocations, 6 MB for synchronous ones. */
 export const eventLimits = { asyncBytes: 128 * 1024, syncBytes: 6 * 1024 * 1024 };
 
+/** A synchronous invocation answers within this, as SCF's do. */
+const maxSyncWaitSeconds = 900;
+
 /** Where an event came from; a closed list so that listing by it is exact. */
 export const invokeTypes = ['API', 'TIMER', 'CMQ', 'CKAFKA', 'COS', 'APIGW', 'CLS', 'MPS', 'OTHERS'] as const;
 
@@ -82,8 +85,16 @@ export class EventGateway {
     const input = this.eventInput(requestId, fn, request.invokeType, payload);
     const duplicate = await this.start(input);
     if (fn.asyncRunEnable) return { async: true, requestId, duplicate };
-    await this.settled(requestId, (fn.timeoutSeconds + 60) * 1000);
-    return { async: false, requestId, event: await this.get(accountId, requestId) };
+    await this.settled(requestId, Math.min(fn.timeoutSeconds + 30, maxSyncWaitSeconds) * 1000);
+    const event = await this.get(accountId, requestId);
+    if (event.status === 'RUNNING') {
+      throw new LonghaulError(
+        'FailedOperation.InvokeTimeout',
+        `The event is still running after ${maxSyncWaitSeconds} s (are workers up?); follow it at /v1/events/${requestId}`,
+        { requestId },
+      );
+    }
+    return { async: false, requestId, event };
   }
 
   /** An event's status, read from the workflow itself (not visibility), so it is there at once. */
