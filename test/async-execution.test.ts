@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { searchAttributes as sa } from '../workflows/search-attributes';
 import { type TestStack, startTestStack } from './helpers/stack';
 import { eventually, processAlive, readPid, uniqueName } from './helpers/fixtures';
 import { createToolboxFunction, invokePath } from './helpers/functions';
@@ -46,6 +47,18 @@ test('a function that returns ends FINISHED with its result, its context and onl
   expect(event.logTail).toContain('echo handler running');
   expect(event.logTail).toContain('a line on stderr');
   expect(Date.parse(event.endTime)).toBeGreaterThanOrEqual(Date.parse(event.startTime));
+
+  // What an operator sees in the Temporal Web UI: a readable summary and the search attributes.
+  const description = await stack.env.client.workflow.getHandle(accepted.body.requestId).describe();
+  expect(await description.staticSummary()).toBe(`default/${name}:$LATEST (API, async)`);
+  const attrs = description.typedSearchAttributes;
+  expect([attrs.get(sa.functionName), attrs.get(sa.namespace), attrs.get(sa.version), attrs.get(sa.invokeType)]).toEqual([
+    name,
+    'default',
+    '$LATEST',
+    'API',
+  ]);
+  expect(attrs.get(sa.statusCode)).toBe(200);
 });
 
 test('a function that throws ends FAILED 430 with its message and stack', async () => {
