@@ -39,8 +39,25 @@ export async function runFunction(deps: RunFunctionDeps, input: EventInput): Pro
   const codeDir = await deps.codeStore.unpacked(fn.codeSha256);
   const workDir = await fs.promises.mkdtemp(path.join(deps.workRoot ?? os.tmpdir(), 'longhaul-event-'));
   const tail = new OutputTail();
-  const timeLimitMs = fn.timeoutSeconds * 1000;
   const log = deps.logger.child({ requestId: input.requestId, attempt: ctx.info.attempt });
+  try {
+    return await runInWorkDir(ctx, input, codeDir, workDir, tail, log);
+  } finally {
+    await fs.promises.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the process in an existing working directory; the caller removes the directory afterwards. */
+async function runInWorkDir(
+  ctx: Context,
+  input: EventInput,
+  codeDir: string,
+  workDir: string,
+  tail: OutputTail,
+  log: Logger,
+): Promise<EventSuccess> {
+  const { fn } = input;
+  const timeLimitMs = fn.timeoutSeconds * 1000;
 
   const proc = launchNodeFunction({
     codeDir,
@@ -91,7 +108,6 @@ export async function runFunction(deps: RunFunctionDeps, input: EventInput): Pro
     clearInterval(heartbeat);
     deadline.abort();
     proc.signalGroup('SIGKILL');
-    await fs.promises.rm(workDir, { recursive: true, force: true });
   }
 }
 

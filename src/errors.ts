@@ -36,6 +36,7 @@ export const errorCatalogue = {
   'ResourceInUse.Namespace': { status: 409, description: 'The namespace exists or still holds functions.' },
   'UnsupportedOperation.AsyncRunEnable': { status: 400, description: 'Async execution is fixed at creation.' },
   'UnsupportedOperation.Runtime': { status: 400, description: 'The runtime of a function cannot change.' },
+  'UnsupportedOperation.Method': { status: 405, description: 'The route does not take that HTTP method.' },
   'FailedOperation.AsyncEventStatus': { status: 409, description: 'The event has already ended.' },
   'FailedOperation.InvokeTimeout': { status: 504, description: 'A synchronous invocation outlived its wait.' },
   'ServiceUnavailable.Temporal': { status: 503, description: 'The Temporal server cannot be reached.' },

@@ -47,6 +47,7 @@ export function createApp(deps: ApiDeps): Koa {
   app.use(open.routes());
   app.use(authenticate(deps.accounts));
   app.use(router.routes());
+  // Answers 405 with an Allow header; the error handler turns its plain-text body into our JSON error.
   app.use(router.allowedMethods());
   app.on('error', (err: unknown) => deps.logger.error({ err }, 'unhandled API error'));
   return app;

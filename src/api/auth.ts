@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { LonghaulError } from '../errors';
+import { LonghaulError, isLonghaulError } from '../errors';
 import type { AccountStore } from '../registry/accounts';
 
 /**
@@ -9,18 +9,26 @@ import type { AccountStore } from '../registry/accounts';
  */
 export function authenticate(accounts: AccountStore) {
   return async (ctx: Context, next: Next) => {
-    const header = ctx.get('authorization');
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-    if (!match) {
-      ctx.set('WWW-Authenticate', 'Basic realm="longhaul"');
-      throw new LonghaulError('AuthFailure.MissingCredentials', 'Send your SecretId and SecretKey as HTTP Basic credentials');
+    try {
+      ctx.state.accountId = accountOfCredentials(accounts, ctx.get('authorization'));
+    } catch (err) {
+      // RFC 9110 §11.6.1: every 401 carries the challenge, however the credentials were wrong.
+      if (isLonghaulError(err) && err.status === 401) ctx.set('WWW-Authenticate', 'Basic realm="longhaul"');
+      throw err;
     }
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) throw new LonghaulError('AuthFailure.MissingCredentials', 'Basic credentials must be SecretId:SecretKey');
-    ctx.state.accountId = accounts.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
     await next();
   };
+}
+
+function accountOfCredentials(accounts: AccountStore, header: string): string {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!match) {
+    throw new LonghaulError('AuthFailure.MissingCredentials', 'Send your SecretId and SecretKey as HTTP Basic credentials');
+  }
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) throw new LonghaulError('AuthFailure.MissingCredentials', 'Basic credentials must be SecretId:SecretKey');
+  return accounts.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
 }
 
 export function accountOf(ctx: Context): string {

@@ -17,6 +17,9 @@ export function errorHandler(logger: Logger) {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new LonghaulError('ResourceNotFound.Route', `No route ${ctx.method} ${ctx.path}`);
       }
+      if (ctx.status === 405 || ctx.status === 501) {
+        throw new LonghaulError('UnsupportedOperation.Method', `${ctx.path} does not take ${ctx.method}`);
+      }
     } catch (raw) {
       const err = toLonghaulError(raw);
       if (err.code === 'InternalError' || err.code === 'ServiceUnavailable.Temporal') {

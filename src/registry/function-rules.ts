@@ -91,7 +91,7 @@ export function validateEnvironment(env: unknown): Record<string, string> {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     throw new LonghaulError('InvalidParameterValue.Environment', 'Environment must be an object of string values');
   }
-  const result: Record<string, string> = {};
+  const entries: [string, string][] = [];
   for (const [key, value] of Object.entries(env)) {
     if (!envNamePattern.test(key) || reservedEnvironmentPrefixes.some((p) => key.startsWith(p))) {
       throw new LonghaulError(
@@ -102,8 +102,14 @@ export function validateEnvironment(env: unknown): Record<string, string> {
     if (typeof value !== 'string') {
       throw new LonghaulError('InvalidParameterValue.Environment', `Environment variable "${key}" must be a string`);
     }
-    result[key] = value;
+    // A process environment cannot hold NUL: accepted here, every invocation would fail to start.
+    if (value.includes('\u0000')) {
+      throw new LonghaulError('InvalidParameterValue.Environment', `Environment variable "${key}" must not contain NUL characters`);
+    }
+    entries.push([key, value]);
   }
+  // fromEntries defines own properties, so a variable named __proto__ is kept instead of silently dropped.
+  const result = Object.fromEntries(entries);
   if (Buffer.byteLength(JSON.stringify(result)) > limits.maxEnvironmentBytes) {
     throw new LonghaulError('InvalidParameterValue.Environment', 'Environment must be at most 4 KB in all');
   }

@@ -208,7 +208,7 @@ export class FunctionRegistry {
         description: description ?? latest.description,
       }, now());
       return String(next_version);
-    })();
+    }).immediate(); // take the write lock first: two API processes publishing at once queue instead of failing
     return this.get(accountId, namespace, name, version);
   }
 
