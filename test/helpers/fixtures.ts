@@ -10,6 +10,11 @@ export function zipFixture(name: string): Promise<string> {
   const dir = path.join(fixturesDir, name);
   const zip = new yazl.ZipFile();
   for (const file of fs.readdirSync(dir)) zip.addFile(path.join(dir, file), file);
+  return zipToBase64(zip);
+}
+
+/** Ends a zip being built and returns its bytes base64-encoded. */
+export function zipToBase64(zip: yazl.ZipFile): Promise<string> {
   zip.end();
   const chunks: Buffer[] = [];
   return new Promise((resolve, reject) => {
