@@ -103,7 +103,8 @@ async function runInWorkDir(
         durationMs: timeLimitMs,
       });
     }
-    return await stopOnCancel(ctx, input, proc, ending.failure, report, log);
+    const platformLine = (line: string) => tail.push(Buffer.from(`${line}\n`));
+    return await stopOnCancel(ctx, input, proc, ending.failure, report, log, platformLine);
   } finally {
     clearInterval(heartbeat);
     deadline.abort();
@@ -145,6 +146,7 @@ async function stopOnCancel(
   cancelled: CancelledFailure,
   report: (o: ProcessOutcome, code: number) => RunReport,
   log: Logger,
+  onPlatformLine: (line: string) => void,
 ): Promise<never> {
   const reason = ctx.cancellationDetails;
   if (reason?.workerShutdown) {
@@ -164,7 +166,8 @@ async function stopOnCancel(
   };
   let statusCode: number = statusCodes.cancelled;
   if (request.mode === 'graceful' && proc.signalGroup('SIGTERM')) {
-    log.info({ graceSeconds: request.graceSeconds }, '[PLATFORM] Signal received successfully');
+    log.info({ graceSeconds: request.graceSeconds }, 'SIGTERM sent for a graceful terminate');
+    onPlatformLine('[PLATFORM] Signal received successfully');
     const exitedInTime = await Promise.race([
       proc.outcome.then(() => true),
       sleep(request.graceSeconds * 1000).then(() => false),

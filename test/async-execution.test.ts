@@ -125,6 +125,7 @@ test('a graceful terminate sends SIGTERM; a handler that cleans up and exits end
   expect(terminated.body).toMatchObject({ status: 'ABORTED', statusCode: 499 });
   expect(fs.readFileSync(cleanupFile, 'utf8')).toBe('cleaned');
   expect(terminated.body.logTail).toContain('SIGTERM received, cleaning up');
+  expect(terminated.body.logTail).toContain('[PLATFORM] Signal received successfully');
   expect(processAlive(pid)).toBe(false);
 });
 

@@ -40,8 +40,12 @@ test('an async event over 128 KB is refused with 406 and nothing is started', as
   const response = await stack.client.post(invokePath(name), event, { 'idempotency-key': key });
   expect(response.status).toBe(406);
   expect(response.body.error.code).toBe('RequestTooLarge.Event');
-  const requestId = requestIdFor({ accountId, namespace: 'default', functionName: name }, key);
+  const { addTime } = (await stack.client.get(`/v1/namespaces/default/functions/${name}`)).body;
+  const requestId = requestIdFor({ accountId, namespace: 'default', functionName: name, functionCreatedAt: addTime }, key);
   expect(await workflowExists(requestId)).toBe(false);
+  // The same key works once the event fits: the refused call did not use it up.
+  const fitting = await stack.client.post(invokePath(name), { small: true }, { 'idempotency-key': key });
+  expect(fitting.body).toMatchObject({ requestId, duplicate: false });
 
   const justUnder = JSON.stringify({ blob: 'x'.repeat(128 * 1024 - 20) });
   expect(Buffer.byteLength(justUnder)).toBeLessThanOrEqual(128 * 1024);
@@ -59,7 +63,12 @@ test('an unknown function or version is not found, and nothing is started', asyn
   const missing = await stack.client.post(invokePath('no-such-function'), {}, { 'idempotency-key': 'k1' });
   expect(missing.status).toBe(404);
   expect(missing.body.error.code).toBe('ResourceNotFound.Function');
-  expect(await workflowExists(requestIdFor({ accountId, namespace: 'default', functionName: 'no-such-function' }, 'k1'))).toBe(false);
+  // Visibility is eventually consistent: once an event started after the refused call is visible, the
+  // refused one would be too, had it been started.
+  const sentinelFn = await createToolboxFunction(stack.client, uniqueName('sentinel'));
+  const sentinel = (await stack.client.post(invokePath(sentinelFn), {})).body.requestId;
+  await eventually(async () => (await stack.env.client.workflow.count(`WorkflowId = '${sentinel}'`)).count === 1);
+  expect((await stack.env.client.workflow.count(`LonghaulFunction = 'no-such-function'`)).count).toBe(0);
 
   const name = await createToolboxFunction(stack.client, uniqueName('versions'));
   const badVersion = await stack.client.post(invokePath(name, '?qualifier=7'), {});
@@ -88,8 +97,17 @@ test('invoking twice with one idempotency key returns one RequestId and runs onc
   expect(third.body).toMatchObject({ requestId: first.body.requestId, duplicate: true });
   expect(fs.readFileSync(counterFile, 'utf8')).toBe('ran\n');
 
+  expect(third.body.status).toBe('FINISHED');
+
   const otherKey = await stack.client.post(invokePath(name), { counterFile }, { 'idempotency-key': 'order-43' });
   expect(otherKey.body.requestId).not.toBe(first.body.requestId);
+
+  // A function deleted and created again under the same name starts afresh: the old key runs anew.
+  await stack.client.request('DELETE', `/v1/namespaces/default/functions/${name}`);
+  await createToolboxFunction(stack.client, name, { handler: 'index.count' });
+  const reborn = await stack.client.post(invokePath(name), { counterFile }, { 'idempotency-key': 'order-42' });
+  expect(reborn.body).toMatchObject({ duplicate: false });
+  expect(reborn.body.requestId).not.toBe(first.body.requestId);
 });
 
 test('a function without async execution is invoked synchronously and answers with its result', async () => {

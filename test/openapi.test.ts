@@ -689,7 +689,7 @@ describe('the schemas agree with the real validation rules', () => {
     expect(invokeType.in).toBe('query');
     expect(invokeType.schema).toEqual({ enum: [...invokeTypes], default: 'API' });
     const keySchema = validatorAt(`${invoke.pointer}/parameters/${index('Idempotency-Key')}/schema`);
-    const scope = { accountId: 'acct-1', namespace: 'default', functionName: 'hello' };
+    const scope = { accountId: 'acct-1', namespace: 'default', functionName: 'hello', functionCreatedAt: '2026-01-01T00:00:00.000Z' };
     expectAgreement(keySchema, (key: string) => requestIdFor(scope, key), [
       'k',
       'a.b_c:d-e',
@@ -819,7 +819,7 @@ describe('real responses of the API', () => {
         Promise.resolve(
           request.functionName === 'sync-fn'
             ? { async: false, requestId: sampleRequestId, event: finishedEvent }
-            : { async: true, requestId: sampleRequestId, duplicate: false },
+            : { async: true, requestId: sampleRequestId, duplicate: false, status: 'RUNNING' },
         ),
       get: (_a: string, requestId: string) => {
         validateRequestId(requestId);

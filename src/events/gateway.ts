@@ -20,6 +20,7 @@ import { terminateSignal } from '../../workflows/definitions';
 import { searchAttributes as sa } from '../../workflows/search-attributes';
 import {
   type EventOutcome,
+  type EventStatus,
   type EventView,
   eventStatusOf,
   fallbackStatusCode,
@@ -47,7 +48,7 @@ export interface InvokeRequest {
 }
 
 export type InvokeResponse =
-  | { async: true; requestId: string; duplicate: boolean }
+  | { async: true; requestId: string; duplicate: boolean; status: EventStatus }
   | { async: false; requestId: string; event: EventView };
 
 export interface TerminateOptions {
@@ -81,10 +82,14 @@ export class EventGateway {
     if (!(invokeTypes as readonly string[]).includes(request.invokeType)) {
       throw new LonghaulError('InvalidParameterValue.InvokeType', `InvokeType must be one of ${invokeTypes.join(', ')}`);
     }
-    const requestId = requestIdFor({ accountId, ...request }, request.idempotencyKey);
+    const requestId = requestIdFor({ accountId, ...request, functionCreatedAt: fn.addTime }, request.idempotencyKey);
     const input = this.eventInput(requestId, fn, request.invokeType, payload);
     const duplicate = await this.start(input);
-    if (fn.asyncRunEnable) return { async: true, requestId, duplicate };
+    if (fn.asyncRunEnable) {
+      // A repeated key names an event that may have ended since: say where it is now.
+      const status = duplicate ? (await this.get(accountId, requestId)).status : 'RUNNING';
+      return { async: true, requestId, duplicate, status };
+    }
     await this.settled(requestId, Math.min(fn.timeoutSeconds + 30, maxSyncWaitSeconds) * 1000);
     const event = await this.get(accountId, requestId);
     if (event.status === 'RUNNING') {

@@ -10,9 +10,13 @@ const requestIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 /**
  * The RequestId (and workflow id) of an invocation: random, or derived from the caller's idempotency key
  * together with the account and function. Deriving it keeps keys of different accounts and functions
- * apart (a key can never reach another tenant's event) and keeps every RequestId a UUID, as SCF's are.
+ * apart (a key can never reach another tenant's event) and keeps every RequestId a UUID, as SCF's are. The
+ * function's creation time is part of the scope, so a function deleted and created again starts afresh.
  */
-export function requestIdFor(scope: { accountId: string; namespace: string; functionName: string }, key?: string) {
+export function requestIdFor(
+  scope: { accountId: string; namespace: string; functionName: string; functionCreatedAt: string },
+  key?: string,
+) {
   if (key === undefined) return randomUUID();
   if (!idempotencyKeyPattern.test(key)) {
     throw new LonghaulError(
@@ -20,7 +24,7 @@ export function requestIdFor(scope: { accountId: string; namespace: string; func
       'Idempotency-Key must be 1-128 letters, digits, or . _ : -',
     );
   }
-  const name = [scope.accountId, scope.namespace, scope.functionName, key].join('\n');
+  const name = [scope.accountId, scope.namespace, scope.functionName, scope.functionCreatedAt, key].join('\n');
   const hash = createHash('sha1').update(idempotencyNamespace).update(name).digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50; // version 5
   hash[8] = (hash[8]! & 0x3f) | 0x80; // RFC variant

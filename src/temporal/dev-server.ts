@@ -28,6 +28,8 @@ export interface DevServer {
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
+  // The data dir holds credentials and the master key: make it private before anything else creates it.
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const dir = path.join(options.dataDir, 'temporal');
   fs.mkdirSync(dir, { recursive: true });
   const log = fs.openSync(path.join(dir, 'server.log'), 'a');

@@ -20,7 +20,8 @@ export function temporalCli(): string {
 
 // The SDK's own INFO lines (worker state changes, expected activity failures) would drown the test report.
 try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // ERROR by default: the replay test's deliberate nondeterminism would flood the report with warnings.
+  Runtime.install({ logger: new DefaultLogger(process.env.LONGHAUL_TEST_SDK_LOG_LEVEL === 'WARN' ? 'WARN' : 'ERROR') });
 } catch {
   // already installed by an earlier import in this test file
 }

@@ -23,7 +23,7 @@ export function eventRoutes(router: Router, { gateway }: ApiDeps): void {
     if (response.async) {
       ctx.status = 202;
       ctx.set('Location', `/v1/events/${response.requestId}`);
-      ctx.body = { requestId: response.requestId, status: 'RUNNING', duplicate: response.duplicate };
+      ctx.body = { requestId: response.requestId, status: response.status, duplicate: response.duplicate };
     } else {
       ctx.body = response.event;
     }
