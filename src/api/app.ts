@@ -4,12 +4,14 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { LonghaulConfig } from '../config';
+import type { EventQueries } from '../events/event-queries';
 import type { EventGateway } from '../events/gateway';
 import type { AccountStore } from '../registry/accounts';
 import type { FunctionRegistry } from '../registry/functions';
 import type { NamespaceRegistry } from '../registry/namespaces';
 import { authenticate } from './auth';
 import { errorHandler } from './error-handler';
+import { asyncEventRoutes } from './routes/async-events';
 import { eventRoutes } from './routes/events';
 import { functionRoutes } from './routes/functions';
 import { namespaceRoutes } from './routes/namespaces';
@@ -20,6 +22,7 @@ export interface ApiDeps {
   namespaces: NamespaceRegistry;
   registry: FunctionRegistry;
   gateway: EventGateway;
+  queries: EventQueries;
   logger: Logger;
 }
 
@@ -42,6 +45,7 @@ export function createApp(deps: ApiDeps): Koa {
   namespaceRoutes(router, deps);
   functionRoutes(router, deps);
   eventRoutes(router, deps);
+  asyncEventRoutes(router, deps);
 
   app.use(errorHandler(deps.logger));
   app.use(open.routes());
@@ -60,6 +64,7 @@ export function routeList(): string[] {
   namespaceRoutes(probe, deps);
   functionRoutes(probe, deps);
   eventRoutes(probe, deps);
+  asyncEventRoutes(probe, deps);
   const routes = ['GET /v1/openapi.json', 'GET /v1/health'];
   for (const layer of probe.stack) {
     for (const method of layer.methods.filter((m) => m !== 'HEAD')) {

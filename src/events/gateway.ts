@@ -87,11 +87,11 @@ export class EventGateway {
     const duplicate = await this.start(input);
     if (fn.asyncRunEnable) {
       // A repeated key names an event that may have ended since: say where it is now.
-      const status = duplicate ? (await this.get(accountId, requestId)).status : 'RUNNING';
+      const status = duplicate ? (await this.read(accountId, requestId)).status : 'RUNNING';
       return { async: true, requestId, duplicate, status };
     }
     await this.settled(requestId, Math.min(fn.timeoutSeconds + 30, maxSyncWaitSeconds) * 1000);
-    const event = await this.get(accountId, requestId);
+    const event = await this.read(accountId, requestId);
     if (event.status === 'RUNNING') {
       throw new LonghaulError(
         'FailedOperation.InvokeTimeout',
@@ -102,8 +102,24 @@ export class EventGateway {
     return { async: false, requestId, event };
   }
 
-  /** An event's status, read from the workflow itself (not visibility), so it is there at once. */
+  /**
+   * An event's status, read from the workflow itself (not visibility), so it is there at once. Refused for
+   * a function whose status tracking is off.
+   */
   async get(accountId: string, requestId: string): Promise<EventView> {
+    const event = await this.read(accountId, requestId);
+    const fn = this.deps.registry.find(accountId, event.namespace, event.functionName);
+    if (fn && !fn.traceEnable) {
+      throw new LonghaulError(
+        'UnsupportedOperation.StatusTracking',
+        `Status tracking is off for function ${fn.name}: turn it on with traceEnable to read its events`,
+      );
+    }
+    return event;
+  }
+
+  /** An event as it is now, whatever its function's tracking. */
+  private async read(accountId: string, requestId: string): Promise<EventView> {
     validateRequestId(requestId);
     const handle = this.deps.client.workflow.getHandle(requestId);
     let description;
@@ -145,7 +161,7 @@ export class EventGateway {
    * event is ABORTED. The signal sent first tells the activity whether to kill at once or SIGTERM first.
    */
   async terminate(accountId: string, requestId: string, options: TerminateOptions): Promise<EventView> {
-    const before = await this.get(accountId, requestId);
+    const before = await this.read(accountId, requestId);
     if (before.status !== 'RUNNING') {
       throw new LonghaulError('FailedOperation.AsyncEventStatus', `Event ${requestId} has already ended (${before.status})`);
     }
@@ -161,7 +177,7 @@ export class EventGateway {
       throw err;
     }
     await this.settled(requestId, (graceSeconds + this.deps.heartbeatTimeoutSeconds + 30) * 1000);
-    return this.get(accountId, requestId);
+    return this.read(accountId, requestId);
   }
 
   private eventInput(requestId: string, fn: FunctionView, invokeType: string, payload: unknown): EventInput {

@@ -4,6 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
+import { EventQueries } from '../events/event-queries';
 import type { LonghaulConfig } from '../config';
 import { prepareNamespace } from '../temporal/namespace-setup';
 import { createFunctionWorker } from '../worker/create-worker';
@@ -24,7 +25,8 @@ export async function startApi(
 ): Promise<RunningApi> {
   const { connection, client } = temporal;
   await prepareNamespace(connection, config.temporalNamespace, config.eventRetentionHours);
-  const app = createApp({ ...stores, config, gateway: createGateway(config, stores, client, logger), logger });
+  const gateway = createGateway(config, stores, client, logger);
+  const app = createApp({ ...stores, config, gateway, queries: new EventQueries(client), logger });
   // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's callback handles its own errors
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {

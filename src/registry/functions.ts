@@ -149,6 +149,14 @@ export class FunctionRegistry {
     throw new LonghaulError('ResourceNotFound.Version', `Function ${name} has no version ${qualifier}`);
   }
 
+  /** The function's $LATEST, or undefined when it does not exist (no error). */
+  find(accountId: string, namespace: string, name: string): FunctionView | undefined {
+    const row = this.db
+      .prepare(`${selectView} WHERE f.account_id = ? AND f.namespace = ? AND f.name = ? AND v.version = '$LATEST'`)
+      .get(accountId, namespace, name) as Row | undefined;
+    return row && toView(row);
+  }
+
   list(accountId: string, namespace: string, query: ListFunctionsQuery): { functions: FunctionView[]; total: number } {
     this.requireNamespace(accountId, namespace);
     const where = `WHERE f.account_id = ? AND f.namespace = ? AND v.version = '$LATEST' AND instr(f.name, ?) > 0`;
@@ -158,6 +166,15 @@ export class FunctionRegistry {
       .prepare(`${selectView} ${where} ORDER BY ${orderColumns[query.orderBy]} ${query.order}, f.name LIMIT ? OFFSET ?`)
       .all(...args, query.limit, query.offset) as Row[];
     return { functions: rows.map(toView), total };
+  }
+
+  /** Every function of a namespace ($LATEST), for exports that walk them all. */
+  listAll(accountId: string, namespace: string): FunctionView[] {
+    this.requireNamespace(accountId, namespace);
+    const rows = this.db
+      .prepare(`${selectView} WHERE f.account_id = ? AND f.namespace = ? AND v.version = '$LATEST' ORDER BY f.name`)
+      .all(accountId, namespace) as Row[];
+    return rows.map(toView);
   }
 
   async updateCode(accountId: string, namespace: string, name: string, zip: Buffer, handler?: string) {
