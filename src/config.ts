@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { validateTimeZone } from './events/scf-time';
 
 /** Every setting longhaul reads from its environment, parsed and validated in one place. */
 export interface LonghaulConfig {
@@ -34,6 +35,8 @@ export interface LonghaulConfig {
   /** Path of the temporal CLI binary, resolved by scripts/bootstrap.mjs. */
   temporalCli: string | undefined;
   logLevel: string;
+  /** The IANA time zone of SCF-format times (`YYYY-MM-DD HH:MM:SS`); the REST API speaks ISO 8601. */
+  timeZone: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -51,6 +54,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function optional(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
+}
+
+function timeZone(env: Env): string {
+  const zone = optional(env, 'LONGHAUL_TIME_ZONE') ?? 'UTC';
+  try {
+    return validateTimeZone(zone);
+  } catch {
+    throw new Error(`LONGHAUL_TIME_ZONE must be an IANA time zone such as UTC or Asia/Shanghai, got "${zone}"`);
+  }
 }
 
 /** Parses the environment into a config; throws with the variable's name on a bad value. */
@@ -78,5 +90,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     workerConcurrency: integer(env, 'LONGHAUL_WORKER_CONCURRENCY', 50, 1, 10000),
     temporalCli: optional(env, 'LONGHAUL_TEMPORAL_CLI'),
     logLevel: optional(env, 'LONGHAUL_LOG_LEVEL') ?? 'info',
+    timeZone: timeZone(env),
   };
 }
