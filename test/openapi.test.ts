@@ -13,14 +13,18 @@ import type { Context } from 'koa';
 import pino from 'pino';
 import { type ApiDeps, createApp, openApiPath, routeList } from '../src/api/app';
 import { errorHandler } from '../src/api/error-handler';
+import { parseListEvents, parseOverview } from '../src/api/event-requests';
 import { functionJson, parseConfigurationPatch, parseCreateFunction } from '../src/api/function-requests';
+import { summaryJson } from '../src/api/routes/async-events';
 import { loadConfig } from '../src/config';
 import { LonghaulError, errorCatalogue } from '../src/errors';
+import type { EventSummary } from '../src/events/event-queries';
 import type { EventView } from '../src/events/event-view';
 import { invokeTypes } from '../src/events/gateway';
 import { requestIdFor, validateRequestId } from '../src/events/request-id';
 import * as rules from '../src/registry/function-rules';
 import type { FunctionView, NewFunction } from '../src/registry/functions';
+import type { EventFilter } from '../src/events/visibility-query';
 
 // ---------------------------------------------------------------------------------------------------------
 // The document, typed as far as this test reads it.
@@ -290,6 +294,29 @@ const runningEvent: EventView = {
   logTail: undefined,
 };
 
+/** Events as status tracking's queries return them (Dates; the routes send ISO times). */
+const finishedSummary: EventSummary = {
+  requestId: sampleRequestId,
+  namespace: 'default',
+  functionName: 'hello-world',
+  qualifier: '$LATEST',
+  invokeType: 'API',
+  status: 'FINISHED',
+  statusCode: 200,
+  startTime: new Date(now),
+  endTime: new Date(now),
+};
+
+const runningSummary: EventSummary = {
+  ...finishedSummary,
+  requestId: randomUUID(),
+  qualifier: '1',
+  invokeType: 'TIMER',
+  status: 'RUNNING',
+  statusCode: 0,
+  endTime: null,
+};
+
 const zipFile = Buffer.from('PK\u0003\u0004 not really a zip').toString('base64');
 const silentLogger = pino({ level: 'silent' });
 
@@ -433,6 +460,9 @@ describe('the schemas of the OpenAPI document', () => {
     'InvokeAccepted',
     'Error',
     'TerminateRequest',
+    'EventSummary',
+    'EventList',
+    'EventOverview',
   ];
 
   test('include the named components', () => {
@@ -490,6 +520,26 @@ describe('the schemas of the OpenAPI document', () => {
       expectValid(component('Event'), JSON.parse(JSON.stringify(event)));
     }
     expect(isValid(component('Event'), { ...finishedEvent, status: 'DONE' })).toBe(false);
+  });
+
+  test('a real summaryJson output matches EventSummary, field for field', () => {
+    for (const e of [finishedSummary, runningSummary]) {
+      expectValid(component('EventSummary'), JSON.parse(JSON.stringify(summaryJson(e))));
+    }
+    const schema = doc.components.schemas.EventSummary as { properties: Schema; required: string[] };
+    const fields = Object.keys(summaryJson(finishedSummary)).sort();
+    expect(Object.keys(schema.properties).sort()).toEqual(fields);
+    expect([...schema.required].sort()).toEqual(fields);
+    expect(isValid(component('EventSummary'), { ...summaryJson(finishedSummary), status: 'DONE' })).toBe(
+      false,
+    );
+    expect(isValid(component('EventSummary'), { ...summaryJson(finishedSummary), result: 1 })).toBe(false);
+    expectValid(component('EventList'), { totalCount: 0, events: [] });
+    expectValid(component('EventOverview'), {
+      total: 0,
+      counts: { RUNNING: 0, FINISHED: 0, FAILED: 0, ABORTED: 0 },
+    });
+    expect(isValid(component('EventOverview'), { total: 0, counts: { RUNNING: 0 } })).toBe(false);
   });
 
   test('real error bodies from the error handler match Error', async () => {
@@ -689,7 +739,12 @@ describe('the schemas agree with the real validation rules', () => {
     expect(invokeType.in).toBe('query');
     expect(invokeType.schema).toEqual({ enum: [...invokeTypes], default: 'API' });
     const keySchema = validatorAt(`${invoke.pointer}/parameters/${index('Idempotency-Key')}/schema`);
-    const scope = { accountId: 'acct-1', namespace: 'default', functionName: 'hello', functionCreatedAt: '2026-01-01T00:00:00.000Z' };
+    const scope = {
+      accountId: 'acct-1',
+      namespace: 'default',
+      functionName: 'hello',
+      functionCreatedAt: '2026-01-01T00:00:00.000Z',
+    };
     expectAgreement(keySchema, (key: string) => requestIdFor(scope, key), [
       'k',
       'a.b_c:d-e',
@@ -699,6 +754,152 @@ describe('the schemas agree with the real validation rules', () => {
       'has space',
       'ü',
     ]);
+  });
+
+  describe('the query parameters of status tracking', () => {
+    const list = () => operation('GET /v1/namespaces/{namespace}/functions/{functionName}/events');
+    /** A query parameter of an operation, resolved, and the pointer of its schema (inline or a component). */
+    const queryParameter = (o: DocOperation, name: string) => {
+      const raw = o.op.parameters ?? [];
+      const index = raw.findIndex((p) => deref(p).name === name && deref(p).in === 'query');
+      if (index < 0) throw new Error(`${o.route} has no query parameter ${name}`);
+      const p = raw[index]!;
+      const at = '$ref' in p ? p.$ref.replace(/^#/, '') : `${o.pointer}/parameters/${index}`;
+      return { parameter: deref(p), schemaPointer: `${at}/schema` };
+    };
+    const querySchema = (o: DocOperation, name: string) => validatorAt(queryParameter(o, name).schemaPointer);
+    /** Sends the value as the query string would carry it: arrays as repeated keys, the rest as text. */
+    const asQuery = (value: unknown) => (Array.isArray(value) ? value.map(String) : String(value));
+    const listRule = (name: string) => (value: unknown) =>
+      parseListEvents(sampleFunction, undefined, { [name]: asQuery(value) });
+    const times = [
+      '2026-12-03T08:00:00Z',
+      '2026-12-03T08:00Z',
+      '2026-12-03T16:00+08:00',
+      '2026-12-03T08:00:00.5-05:30',
+      '2026-12-03T08:00:00.123456789Z',
+      '0000-01-01T00:00Z',
+      '2026-12-03T08:00:00',
+      '2026-12-03',
+      '2026-12-03t08:00:00Z',
+      '2026-12-03T08:00:00z',
+      '2026-13-01T00:00Z',
+      '2026-12-32T00:00Z',
+      '2026-12-03T25:00Z',
+      '2026-12-03T08:60Z',
+      '2026-12-03T08:00:00.1234567890Z',
+      '2026-12-03T08:00+24:00',
+      '2026-12-03T16:00 08:00',
+      'yesterday',
+      '1764748800000',
+      '',
+    ];
+
+    test('the documented defaults are the ones the API uses', () => {
+      const defaults = parseListEvents(sampleFunction, undefined, {});
+      const documented = (name: string) => (queryParameter(list(), name).parameter.schema as Schema).default;
+      expect({
+        orderBy: documented('orderBy'),
+        order: documented('order'),
+        offset: documented('offset'),
+        limit: documented('limit'),
+      }).toEqual({
+        orderBy: defaults.orderBy,
+        order: defaults.order,
+        offset: defaults.offset,
+        limit: defaults.limit,
+      });
+    });
+
+    test('limit, offset, order and orderBy', () => {
+      expectAgreement(querySchema(list(), 'limit'), listRule('limit'), [1, 20, 100, 0, 101, -1, 1.5]);
+      expectAgreement(querySchema(list(), 'offset'), listRule('offset'), [0, 1, 123456, -1, 2.5]);
+      expectAgreement(querySchema(list(), 'order'), listRule('order'), [
+        'ASC',
+        'DESC',
+        'asc',
+        'Desc',
+        'UP',
+        'ASC ',
+        '',
+      ]);
+      expectAgreement(querySchema(list(), 'orderBy'), listRule('orderBy'), [
+        'StartTime',
+        'EndTime',
+        'starttime',
+        'AddTime',
+        '',
+      ]);
+    });
+
+    test('status and invokeType lists', () => {
+      const items = (name: string) =>
+        (queryParameter(list(), name).parameter.schema as { items: { enum: string[] } }).items.enum;
+      expect(items('invokeType')).toEqual([...invokeTypes]);
+      expect(items('status')).toEqual(
+        (doc.components.schemas.Event as { properties: { status: { enum: string[] } } }).properties.status
+          .enum,
+      );
+      expectAgreement(querySchema(list(), 'status'), listRule('status'), [
+        ['RUNNING'],
+        ['FINISHED', 'FAILED', 'ABORTED'],
+        ['DONE'],
+        ['running'],
+        ['RUNNING', 'DONE'],
+      ]);
+      expectAgreement(querySchema(list(), 'invokeType'), listRule('invokeType'), [
+        ['API'],
+        ['TIMER', 'COS'],
+        ['api'],
+        ['HTTP'],
+      ]);
+      // Comma-separated values are the same filter as repeated keys.
+      expect(
+        parseListEvents(sampleFunction, undefined, { status: 'FAILED, ABORTED' }).filter.statuses,
+      ).toEqual(['FAILED', 'ABORTED']);
+    });
+
+    test('a date that is not on the calendar passes the schema pattern but the API refuses it', () => {
+      expect(isValid(querySchema(list(), 'startTimeFrom'), '2026-02-31T00:00Z')).toBe(true);
+      expect(() => parseListEvents(sampleFunction, undefined, { startTimeFrom: '2026-02-31T00:00Z' })).toThrow(
+        expect.objectContaining({ code: 'InvalidParameterValue.StartTimeInterval' }),
+      );
+    });
+
+    test('times (24:00, which Node.js also reads, is left out of the schema)', () => {
+      for (const name of ['startTimeFrom', 'startTimeTo', 'endTimeFrom', 'endTimeTo']) {
+        expectAgreement(querySchema(list(), name), listRule(name), times);
+      }
+      for (const route of [
+        'GET /v1/namespaces/{namespace}/functions/{functionName}/events/overview',
+        'GET /v1/namespaces/{namespace}/functions/{functionName}/events/export',
+        'GET /v1/namespaces/{namespace}/events/export',
+      ]) {
+        for (const name of ['startTimeFrom', 'startTimeTo']) {
+          expectAgreement(
+            querySchema(operation(route), name),
+            (t: string) => parseOverview(sampleFunction, undefined, { [name]: t }),
+            times,
+          );
+        }
+      }
+      // Intervals are closed at From and open at To: an empty one is refused.
+      const at = '2026-12-03T08:00:00Z';
+      expect(
+        accepts(() => parseListEvents(sampleFunction, undefined, { endTimeFrom: at, endTimeTo: at })),
+      ).toBe(false);
+      expect(
+        accepts(() => parseOverview(sampleFunction, undefined, { startTimeFrom: at, startTimeTo: at })),
+      ).toBe(false);
+    });
+
+    test('requestId', () => {
+      expectAgreement(querySchema(list(), 'requestId'), listRule('requestId'), [
+        randomUUID(),
+        randomUUID().toUpperCase(),
+        'abc',
+      ]);
+    });
   });
 
   test('CreateFunctionRequest accepts what parseCreateFunction accepts', () => {
@@ -776,6 +977,13 @@ describe('real responses of the API', () => {
   const secret = { id: 'AKIDtest', key: 'test-secret' };
   const basic = `Basic ${Buffer.from(`${secret.id}:${secret.key}`).toString('base64')}`;
   const missing = (what: string) => new LonghaulError('ResourceNotFound.Function', `${what} does not exist`);
+  const untrackedFunction: FunctionView = {
+    ...sampleFunction,
+    name: 'untracked',
+    traceEnable: false,
+    traceEnabledAt: null,
+  };
+  const untrackedRequestId = randomUUID();
 
   const deps = {
     config: { maxAsyncTimeoutSeconds: 86400 },
@@ -806,7 +1014,14 @@ describe('real responses of the API', () => {
       list: () => ({ functions: [sampleFunction], total: 1 }),
       get: (_a: string, _ns: string, name: string, qualifier = '$LATEST') => {
         if (name === 'missing') throw missing(name);
-        return { ...sampleFunction, version: qualifier };
+        if (qualifier === '99')
+          throw new LonghaulError('ResourceNotFound.Version', `${name} has no version 99`);
+        return { ...(name === 'untracked' ? untrackedFunction : sampleFunction), version: qualifier };
+      },
+      listAll: (_a: string, namespace: string) => {
+        if (namespace === 'gone')
+          throw new LonghaulError('ResourceNotFound.Namespace', 'Namespace gone does not exist');
+        return [sampleFunction, untrackedFunction, { ...sampleFunction, name: 'second-fn' }];
       },
       updateCode: () => Promise.resolve(sampleFunction),
       updateConfiguration: () => sampleFunction,
@@ -823,11 +1038,28 @@ describe('real responses of the API', () => {
         ),
       get: (_a: string, requestId: string) => {
         validateRequestId(requestId);
+        if (requestId === untrackedRequestId) {
+          throw new LonghaulError(
+            'UnsupportedOperation.StatusTracking',
+            'Status tracking is off for function untracked',
+          );
+        }
         return Promise.resolve(runningEvent);
       },
       terminate: (_a: string, requestId: string) => {
         validateRequestId(requestId);
         return Promise.resolve(abortedEvent);
+      },
+    },
+    queries: {
+      list: () => Promise.resolve({ totalCount: 7, events: [runningSummary, finishedSummary] }),
+      overview: () =>
+        Promise.resolve({ total: 7, counts: { RUNNING: 1, FINISHED: 4, FAILED: 1, ABORTED: 1 } }),
+      // Each function's events, so a namespace export shows which functions it went through.
+      async *export(filter: EventFilter) {
+        await Promise.resolve();
+        yield { ...finishedSummary, functionName: filter.functionName ?? '' };
+        yield { ...runningSummary, functionName: filter.functionName ?? '' };
       },
     },
   } as unknown as ApiDeps;
@@ -851,8 +1083,15 @@ describe('real responses of the API', () => {
     auth?: string | null;
     headers?: Record<string, string>;
     code?: string;
+    /** For an NDJSON body: how many lines it has. */
+    lines?: number;
   }
   const fn = '/v1/namespaces/default/functions';
+  const events = `${fn}/hello-world/events`;
+  const listRoute = 'GET /v1/namespaces/{namespace}/functions/{functionName}/events';
+  const overviewRoute = 'GET /v1/namespaces/{namespace}/functions/{functionName}/events/overview';
+  const exportRoute = 'GET /v1/namespaces/{namespace}/functions/{functionName}/events/export';
+  const namespaceExportRoute = 'GET /v1/namespaces/{namespace}/events/export';
   const cases: Case[] = [
     { route: 'GET /v1/health', url: '/v1/health', status: 200, auth: null },
     { route: 'GET /v1/openapi.json', url: '/v1/openapi.json', status: 200, auth: null },
@@ -1015,6 +1254,12 @@ describe('real responses of the API', () => {
       code: 'InvalidParameterValue.RequestId',
     },
     {
+      route: 'GET /v1/events/{requestId}',
+      url: `/v1/events/${untrackedRequestId}`,
+      status: 400,
+      code: 'UnsupportedOperation.StatusTracking',
+    },
+    {
       route: 'POST /v1/events/{requestId}/terminate',
       url: `/v1/events/${sampleRequestId}/terminate`,
       status: 200,
@@ -1026,6 +1271,137 @@ describe('real responses of the API', () => {
       status: 400,
       body: { gracePeriodSeconds: 99999 },
       code: 'InvalidParameterValue.GracePeriod',
+    },
+    { route: listRoute, url: events, status: 200 },
+    {
+      route: listRoute,
+      url:
+        `${events}?qualifier=1&invokeType=API,TIMER&invokeType=COS&status=RUNNING&status=FAILED,ABORTED` +
+        `&startTimeFrom=2026-12-01T00:00:00Z&startTimeTo=2026-12-03T16:00%2B08:00&endTimeFrom=2026-12-01T00:00Z` +
+        `&requestId=${sampleRequestId}&orderBy=EndTime&order=asc&offset=40&limit=100`,
+      status: 200,
+    },
+    { route: listRoute, url: `${events}?limit=101`, status: 400, code: 'InvalidParameterValue.Limit' },
+    { route: listRoute, url: `${events}?offset=-1`, status: 400, code: 'InvalidParameterValue.Offset' },
+    { route: listRoute, url: `${events}?order=UP`, status: 400, code: 'InvalidParameterValue.Order' },
+    {
+      route: listRoute,
+      url: `${events}?orderBy=AddTime`,
+      status: 400,
+      code: 'InvalidParameterValue.OrderBy',
+    },
+    {
+      route: listRoute,
+      url: `${events}?status=RUNNING,DONE`,
+      status: 400,
+      code: 'InvalidParameterValue.Status',
+    },
+    {
+      route: listRoute,
+      url: `${events}?invokeType=HTTP`,
+      status: 400,
+      code: 'InvalidParameterValue.InvokeType',
+    },
+    {
+      route: listRoute,
+      url: `${events}?startTimeFrom=yesterday`,
+      status: 400,
+      code: 'InvalidParameterValue.StartTimeInterval',
+    },
+    {
+      route: listRoute,
+      url: `${events}?endTimeFrom=2026-12-03T08:00Z&endTimeTo=2026-12-03T08:00Z`,
+      status: 400,
+      code: 'InvalidParameterValue.EndTimeInterval',
+    },
+    {
+      route: listRoute,
+      url: `${events}?requestId=abc`,
+      status: 400,
+      code: 'InvalidParameterValue.RequestId',
+    },
+    { route: listRoute, url: `${events}?qualifier=v1`, status: 400, code: 'InvalidParameterValue.Qualifier' },
+    {
+      route: listRoute,
+      url: `${fn}/untracked/events`,
+      status: 400,
+      code: 'UnsupportedOperation.StatusTracking',
+    },
+    { route: listRoute, url: `${fn}/missing/events`, status: 404, code: 'ResourceNotFound.Function' },
+    { route: listRoute, url: `${events}?qualifier=99`, status: 404, code: 'ResourceNotFound.Version' },
+    { route: listRoute, url: events, status: 401, auth: null, code: 'AuthFailure.MissingCredentials' },
+    { route: overviewRoute, url: `${events}/overview`, status: 200 },
+    {
+      route: overviewRoute,
+      url: `${events}/overview?qualifier=$LATEST&startTimeFrom=2026-12-01T00:00:00.000Z&startTimeTo=2026-12-02T00:00Z`,
+      status: 200,
+    },
+    {
+      route: overviewRoute,
+      url: `${events}/overview?startTimeFrom=2026-12-02T00:00Z&startTimeTo=2026-12-01T00:00Z`,
+      status: 400,
+      code: 'InvalidParameterValue.StartTimeInterval',
+    },
+    {
+      route: overviewRoute,
+      url: `${fn}/untracked/events/overview`,
+      status: 400,
+      code: 'UnsupportedOperation.StatusTracking',
+    },
+    {
+      route: overviewRoute,
+      url: `${events}/overview?qualifier=99`,
+      status: 404,
+      code: 'ResourceNotFound.Version',
+    },
+    { route: exportRoute, url: `${events}/export`, status: 200, lines: 2 },
+    {
+      route: exportRoute,
+      url: `${events}/export?qualifier=1&startTimeFrom=2026-12-01T00:00Z&startTimeTo=2026-12-03T16:00%2B08:00`,
+      status: 200,
+      lines: 2,
+    },
+    {
+      route: exportRoute,
+      url: `${events}/export?startTimeTo=2026-12-03`,
+      status: 400,
+      code: 'InvalidParameterValue.StartTimeInterval',
+    },
+    {
+      route: exportRoute,
+      url: `${fn}/untracked/events/export`,
+      status: 400,
+      code: 'UnsupportedOperation.StatusTracking',
+    },
+    {
+      route: exportRoute,
+      url: `${fn}/missing/events/export`,
+      status: 404,
+      code: 'ResourceNotFound.Function',
+    },
+    {
+      route: namespaceExportRoute,
+      url: '/v1/namespaces/default/events/export?startTimeFrom=2026-12-01T00:00Z',
+      status: 200,
+      lines: 4,
+    },
+    {
+      route: namespaceExportRoute,
+      url: '/v1/namespaces/default/events/export?startTimeFrom=2026-12-01',
+      status: 400,
+      code: 'InvalidParameterValue.StartTimeInterval',
+    },
+    {
+      route: namespaceExportRoute,
+      url: '/v1/namespaces/-bad/events/export',
+      status: 400,
+      code: 'InvalidParameterValue.Namespace',
+    },
+    {
+      route: namespaceExportRoute,
+      url: '/v1/namespaces/gone/events/export',
+      status: 404,
+      code: 'ResourceNotFound.Namespace',
     },
   ];
 
@@ -1047,10 +1423,12 @@ describe('real responses of the API', () => {
     }
     const response = await fetch(`${base}${c.url}`, { method, headers, body });
     const text = await response.text();
+    const isJson = /^application\/json/.test(response.headers.get('content-type') ?? '');
     return {
       status: response.status,
       headers: response.headers,
-      json: text === '' ? undefined : (JSON.parse(text) as unknown),
+      text,
+      json: text === '' || !isJson ? undefined : (JSON.parse(text) as unknown),
     };
   }
 
@@ -1068,14 +1446,25 @@ describe('real responses of the API', () => {
       expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       const content = deref(documented!).content;
       if (content === undefined) {
-        expect(response.json).toBeUndefined();
+        expect(response.text).toBe('');
         return;
       }
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expectValid(
-        validatorAt(`${o.pointer}/responses/${c.status}/content/application~1json/schema`),
-        response.json,
+      const mediaTypes = Object.keys(content);
+      expect(mediaTypes).toHaveLength(1);
+      const mediaType = mediaTypes[0]!;
+      expect(response.headers.get('content-type')?.split(';')[0]).toBe(mediaType);
+      const schema = validatorAt(
+        `${o.pointer}/responses/${c.status}/content/${encodePointer(mediaType)}/schema`,
       );
+      if (mediaType === 'application/x-ndjson') {
+        // One record a line, each line ending with a newline; the schema describes one line.
+        expect(response.text === '' || response.text.endsWith('\n')).toBe(true);
+        const lines = response.text.split('\n').slice(0, -1);
+        expect(lines).toHaveLength(c.lines ?? 0);
+        for (const line of lines) expectValid(schema, JSON.parse(line));
+      } else {
+        expectValid(schema, response.json);
+      }
       if (c.code !== undefined) {
         expect((response.json as { error: { code: string } }).error.code).toBe(c.code);
         expect(deref(documented!)['x-error-codes']).toContain(c.code);
@@ -1087,6 +1476,16 @@ describe('real responses of the API', () => {
   test('the cases reach every route with a success', () => {
     const reached = new Set(cases.filter((c) => c.status < 300).map((c) => c.route));
     expect(routeList().filter((r) => !reached.has(r))).toEqual([]);
+  });
+
+  test('a namespace export streams the events of each function with status tracking on, one after another', async () => {
+    const response = await call({ route: namespaceExportRoute, url: '/v1/namespaces/default/events/export' });
+    expect(response.status).toBe(200);
+    const functions = response.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { functionName: string }).functionName);
+    expect(functions).toEqual(['hello-world', 'hello-world', 'second-fn', 'second-fn']);
   });
 
   test('/v1/openapi.json serves this document', async () => {

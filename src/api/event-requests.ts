@@ -29,10 +29,18 @@ function oneOf<T extends string>(values: string[] | undefined, allowed: readonly
   return values as T[] | undefined;
 }
 
+/** Date.parse rolls 2026-02-31 over into March and takes 24:00: refuse what is not on the calendar. */
+function realCalendarDate(iso: string): boolean {
+  const [year, month, day] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const hour = Number(iso.slice(11, 13));
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day && hour <= 23;
+}
+
 function time(query: Query, name: string, code: ErrorCode): Date | undefined {
   const raw = one(query, name);
   if (raw === undefined) return undefined;
-  if (!isoPattern.test(raw) || Number.isNaN(Date.parse(raw))) {
+  if (!isoPattern.test(raw) || Number.isNaN(Date.parse(raw)) || !realCalendarDate(raw)) {
     throw new LonghaulError(code, `${name} must be an ISO 8601 time with a zone, such as 2026-12-03T08:00:00Z`);
   }
   return new Date(raw);
@@ -92,5 +100,9 @@ export function parseListEvents(fn: FunctionView, qualifier: string | undefined,
 
 /** The overview's and export's filter: a function's (or a namespace's) events, optionally by version and start time. */
 export function parseOverview(fn: FunctionView, qualifier: string | undefined, query: Query): EventFilter {
-  return { ...functionFilter(fn), qualifier, startTime: interval(query, 'startTime') };
+  return { ...functionFilter(fn), qualifier, startTime: parseStartTime(query) };
+}
+
+export function parseStartTime(query: Query): TimeInterval | undefined {
+  return interval(query, 'startTime');
 }

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { EventSummary } from '../../events/event-queries';
 import * as rules from '../../registry/function-rules';
 import { accountOf } from '../auth';
-import { parseListEvents, parseOverview } from '../event-requests';
+import { functionFilter, parseListEvents, parseOverview, parseStartTime } from '../event-requests';
 import type { ApiDeps } from '../app';
 
 /** An event in a list or an export, with ISO 8601 times. */
@@ -12,15 +12,21 @@ export function summaryJson(e: EventSummary) {
   return { ...e, startTime: e.startTime.toISOString(), endTime: e.endTime?.toISOString() ?? null };
 }
 
-/** Streams records as NDJSON: one JSON object a line, written as visibility pages arrive. */
-function streamNdjson(ctx: Context, records: AsyncIterable<EventSummary>, onError: (err: unknown) => void) {
+/**
+ * Streams records as NDJSON: one JSON object a line, written as visibility pages arrive. The first page is
+ * read before answering, so an unreachable Temporal is still a proper JSON error; a failure later cuts the
+ * stream (the client sees it end early, never a silently short export with a clean end).
+ */
+async function streamNdjson(ctx: Context, records: AsyncIterable<EventSummary>, onError: (err: unknown) => void) {
+  const iterator = records[Symbol.asyncIterator]();
+  let next = await iterator.next();
   const body = new PassThrough();
   ctx.type = 'application/x-ndjson';
   ctx.body = body;
   void (async () => {
     try {
-      for await (const record of records) {
-        if (!body.write(`${JSON.stringify(summaryJson(record))}\n`)) {
+      for (; !next.done; next = await iterator.next()) {
+        if (!body.write(`${JSON.stringify(summaryJson(next.value))}\n`)) {
           await new Promise((resolve) => body.once('drain', resolve));
         }
       }
@@ -58,23 +64,24 @@ export function asyncEventRoutes(router: Router, { registry, queries, logger }: 
     ctx.body = await queries.overview(parseOverview(fn, qualifier, ctx.query));
   });
 
-  router.get(`${base}/export`, (ctx) => {
+  router.get(`${base}/export`, async (ctx) => {
     const { fn, qualifier } = target(ctx);
-    streamNdjson(ctx, queries.export(parseOverview(fn, qualifier, ctx.query)), (err) =>
+    await streamNdjson(ctx, queries.export(parseOverview(fn, qualifier, ctx.query)), (err) =>
       logger.error({ err, function: fn.name }, 'export cut short'),
     );
   });
 
   // A whole namespace: every function with status tracking on, one after another.
-  router.get('/v1/namespaces/:namespace/events/export', (ctx) => {
+  router.get('/v1/namespaces/:namespace/events/export', async (ctx) => {
     const account = accountOf(ctx);
     const namespace = rules.validateNamespace(ctx.params.namespace);
+    const startTime = parseStartTime(ctx.query); // validated even when no function is tracked
     const tracked = registry.listAll(account, namespace).filter((fn) => fn.traceEnable);
-    const filters = tracked.map((fn) => parseOverview(fn, undefined, ctx.query));
+    const filters = tracked.map((fn) => ({ ...functionFilter(fn), startTime }));
     async function* all() {
       for (const filter of filters) yield* queries.export(filter);
     }
-    streamNdjson(ctx, all(), (err) => logger.error({ err, namespace }, 'export cut short'));
+    await streamNdjson(ctx, all(), (err) => logger.error({ err, namespace }, 'export cut short'));
   });
 
 }
