@@ -2,14 +2,14 @@ import { LonghaulError, type ErrorCode } from '../errors';
 import type { EventStatus } from '../events/event-view';
 import { invokeTypes } from '../events/gateway';
 import type { ListEventsRequest } from '../events/event-queries';
-import type { EventFilter, TimeInterval } from '../events/visibility-query';
+import { type EventFilter, type TimeInterval, canonicalInstant } from '../events/visibility-query';
 import { validateRequestId } from '../events/request-id';
 import type { FunctionView } from '../registry/functions';
 
 type Query = Record<string, string | string[] | undefined>;
 
 const statuses: EventStatus[] = ['RUNNING', 'FINISHED', 'FAILED', 'ABORTED'];
-const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const isoPattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
 /** A list parameter given as repeated keys (`status=A&status=B`) or comma-separated (`status=A,B`). */
 function many(query: Query, name: string): string[] | undefined {
@@ -37,13 +37,16 @@ function realCalendarDate(iso: string): boolean {
   return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day && hour <= 23;
 }
 
-function time(query: Query, name: string, code: ErrorCode): Date | undefined {
+/** A time bound at the caller's full precision (up to nanoseconds), as a canonical UTC string. */
+function time(query: Query, name: string, code: ErrorCode): string | undefined {
   const raw = one(query, name);
   if (raw === undefined) return undefined;
-  if (!isoPattern.test(raw) || Number.isNaN(Date.parse(raw)) || !realCalendarDate(raw)) {
+  const match = isoPattern.exec(raw);
+  const whole = match ? new Date(`${match[1]}${match[3]}`) : undefined;
+  if (!match || !whole || Number.isNaN(whole.getTime()) || !realCalendarDate(raw)) {
     throw new LonghaulError(code, `${name} must be an ISO 8601 time with a zone, such as 2026-12-03T08:00:00Z`);
   }
-  return new Date(raw);
+  return canonicalInstant(whole, match[2] ?? '');
 }
 
 function interval(query: Query, prefix: 'startTime' | 'endTime'): TimeInterval | undefined {

@@ -1,10 +1,19 @@
 import { searchAttributes as sa } from '../../workflows/search-attributes';
 import type { EventStatus } from './event-view';
 
-/** A half-open time interval [from, to): closed at its start, open at its end, as SCF's intervals are. */
+/**
+ * A half-open time interval [from, to): closed at its start, open at its end, as SCF's intervals are. Bounds
+ * are canonical UTC ISO strings with nine fraction digits (see `canonicalInstant`): Temporal keeps sub-ms
+ * times, and a Date would cut a caller's bound to the millisecond.
+ */
 export interface TimeInterval {
-  from?: Date;
-  to?: Date;
+  from?: string;
+  to?: string;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`: fixed width, so such strings compare as their instants do. */
+export function canonicalInstant(secondsPrecision: Date, fractionDigits: string): string {
+  return `${secondsPrecision.toISOString().slice(0, 19)}.${fractionDigits.padEnd(9, '0')}Z`;
 }
 
 /** Which events a list, count or export covers. Every value is validated before it gets here. */
@@ -47,8 +56,8 @@ const list = (values: string[]) => `(${values.map(literal).join(', ')})`;
 function interval(column: SortKey, range: TimeInterval | undefined): string[] {
   if (!range) return [];
   return [
-    ...(range.from ? [`${column} >= ${timeLiteral(range.from)}`] : []),
-    ...(range.to ? [`${column} < ${timeLiteral(range.to)}`] : []),
+    ...(range.from ? [`${column} >= ${literal(range.from)}`] : []),
+    ...(range.to ? [`${column} < ${literal(range.to)}`] : []),
   ];
 }
 
