@@ -1,18 +1,11 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { searchAttributes as sa } from '../../workflows/search-attributes';
-import { type EventStatus, type WorkflowStatusName, eventStatusOf, fallbackStatusCode } from './event-view';
+import { type EventHeadline, type EventStatus, type WorkflowStatusName, eventStatusOf, fallbackStatusCode } from './event-view';
 import { type Comparison, type WindowStore, pageOf } from './exact-window';
 import { type EventFilter, type SortKey, timeCondition, visibilityQuery } from './visibility-query';
 
 /** One event as lists and exports show it. */
-export interface EventSummary {
-  requestId: string;
-  namespace: string;
-  functionName: string;
-  qualifier: string;
-  invokeType: string;
-  status: EventStatus;
-  statusCode: number;
+export interface EventSummary extends EventHeadline {
   startTime: Date;
   endTime: Date | null;
 }

@@ -56,8 +56,8 @@ export interface EventError {
   stack?: string;
 }
 
-/** One event as every API shows it. */
-export interface EventView {
+/** What names an event and says where it stands: shared by the full view and list entries. */
+export interface EventHeadline {
   requestId: string;
   namespace: string;
   functionName: string;
@@ -65,6 +65,10 @@ export interface EventView {
   invokeType: string;
   status: EventStatus;
   statusCode: number;
+}
+
+/** One event as every API shows it. */
+export interface EventView extends EventHeadline {
   startTime: string;
   endTime: string | null;
   durationMs: number | null;
