@@ -1,6 +1,6 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { searchAttributes as sa } from '../../workflows/search-attributes';
-import { type EventHeadline, type EventStatus, type WorkflowStatusName, eventStatusOf, fallbackStatusCode } from './event-view';
+import { type EventHeadline, type EventStatus, type WorkflowStatusName, eventStatusOf, statusCodeOf } from './event-view';
 import { type Comparison, type WindowStore, pageOf } from './exact-window';
 import { type EventFilter, type SortKey, timeCondition, visibilityQuery } from './visibility-query';
 
@@ -163,7 +163,7 @@ function toSummary(execution: WorkflowExecutionInfo): EventSummary {
     qualifier: attrs.get(sa.version) ?? '',
     invokeType: attrs.get(sa.invokeType) ?? '',
     status,
-    statusCode: status === 'RUNNING' ? 0 : attrs.get(sa.statusCode) || fallbackStatusCode(execution.status.name),
+    statusCode: statusCodeOf(execution.status.name, attrs.get(sa.statusCode)),
     startTime: execution.startTime,
     endTime: execution.closeTime ?? null,
   };

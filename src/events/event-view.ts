@@ -33,8 +33,17 @@ export function eventStatusOf(workflowStatus: WorkflowStatusName): EventStatus {
   }
 }
 
+/**
+ * The event's SCF status code: 0 while it runs; once ended, what the workflow recorded in its search
+ * attribute, or, when it never could (terminated from outside), the code of its Temporal status.
+ */
+export function statusCodeOf(workflowStatus: WorkflowStatusName, recorded: number | undefined): number {
+  if (eventStatusOf(workflowStatus) === 'RUNNING') return statusCodes.running;
+  return recorded || fallbackStatusCode(workflowStatus);
+}
+
 /** The status code when the workflow recorded none (terminated from outside, or before it could). */
-export function fallbackStatusCode(workflowStatus: WorkflowStatusName): number {
+function fallbackStatusCode(workflowStatus: WorkflowStatusName): number {
   switch (workflowStatus) {
     case 'COMPLETED':
       return statusCodes.success;

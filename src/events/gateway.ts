@@ -23,8 +23,8 @@ import {
   type EventStatus,
   type EventView,
   eventStatusOf,
-  fallbackStatusCode,
   outcomeFields,
+  statusCodeOf,
 } from './event-view';
 import { requestIdFor, validateRequestId } from './request-id';
 
@@ -146,8 +146,7 @@ export class EventGateway {
       qualifier: attrs.get(sa.version) ?? '',
       invokeType: attrs.get(sa.invokeType) ?? '',
       status,
-      // 0 until the workflow records the real code; an event terminated from outside never gets to.
-      statusCode: status === 'RUNNING' ? 0 : attrs.get(sa.statusCode) || fallbackStatusCode(workflowStatus),
+      statusCode: statusCodeOf(workflowStatus, attrs.get(sa.statusCode)),
       startTime: startTime.toISOString(),
       endTime: endTime?.toISOString() ?? null,
       durationMs: endTime ? endTime.getTime() - startTime.getTime() : null,
