@@ -15,9 +15,10 @@ import { asyncEventRoutes } from './routes/async-events';
 import { eventRoutes } from './routes/events';
 import { functionRoutes } from './routes/functions';
 import { namespaceRoutes } from './routes/namespaces';
+import { scfEndpoint } from '../scf/endpoint';
 
 export interface ApiDeps {
-  config: Pick<LonghaulConfig, 'maxAsyncTimeoutSeconds'>;
+  config: Pick<LonghaulConfig, 'maxAsyncTimeoutSeconds'> & Partial<Pick<LonghaulConfig, 'timeZone'>>;
   accounts: AccountStore;
   namespaces: NamespaceRegistry;
   registry: FunctionRegistry;
@@ -48,6 +49,8 @@ export function createApp(deps: ApiDeps): Koa {
   asyncEventRoutes(router, deps);
 
   app.use(errorHandler(deps.logger));
+  // The SCF-compatible endpoint (POST /, TC3-signed) answers before the REST routes and their Basic auth.
+  app.use(scfEndpoint(deps));
   app.use(open.routes());
   app.use(authenticate(deps.accounts));
   app.use(router.routes());
@@ -57,7 +60,10 @@ export function createApp(deps: ApiDeps): Koa {
   return app;
 }
 
-/** Every route the API serves, as "METHOD /path" with OpenAPI-style {params}: the OpenAPI parity test reads it. */
+/**
+ * Every route the API serves, as "METHOD /path" with OpenAPI-style {params}: the OpenAPI parity test reads it.
+ * `POST /` (the SCF endpoint, src/scf) is left out deliberately: Tencent's SCF API documents it, not this OpenAPI.
+ */
 export function routeList(): string[] {
   const probe = new Router();
   const deps = {} as ApiDeps;
