@@ -24,6 +24,7 @@ const TARGETS = {
   start: { bin: 'tsx', args: ['src/main/stack.ts'] },
   api: { bin: 'tsx', args: ['src/main/api.ts'] },
   worker: { bin: 'tsx', args: ['src/main/worker.ts'] },
+  accounts: { bin: 'tsx', args: ['src/main/accounts.ts'] },
   test: { bin: 'jest', args: [] },
 };
 

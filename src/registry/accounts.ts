@@ -58,6 +58,23 @@ export class AccountStore {
     return found.accountId;
   }
 
+  /** Every account with its keys; secret keys are never part of a listing. */
+  list(): { id: string; name: string; createdAt: string; keys: { secretId: string; createdAt: string; revokedAt: string | null }[] }[] {
+    const accounts = this.db.prepare('SELECT id, name, created_at AS createdAt FROM accounts ORDER BY created_at').all() as {
+      id: string;
+      name: string;
+      createdAt: string;
+    }[];
+    const keys = this.db.prepare(
+      'SELECT secret_id AS secretId, created_at AS createdAt, revoked_at AS revokedAt FROM api_keys WHERE account_id = ? ORDER BY created_at',
+    );
+    return accounts.map((a) => ({ ...a, keys: keys.all(a.id) as { secretId: string; createdAt: string; revokedAt: string | null }[] }));
+  }
+
+  exists(accountId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM accounts WHERE id = ?').get(accountId) !== undefined;
+  }
+
   revokeKey(secretId: string): boolean {
     const { changes } = this.db
       .prepare('UPDATE api_keys SET revoked_at = ? WHERE secret_id = ? AND revoked_at IS NULL')
