@@ -66,6 +66,9 @@ test('a tampered body, a missing or malformed Authorization header are refused',
   expect((await send({ ...signed, headers: unsigned })).response.Error.Code).toBe(
     'AuthFailure.MissingCredentials',
   );
+  // Exactly application/json, no charset: Tencent's Python SDK and tccli read Response.Error only then.
+  const raw = await fetch(signed.url, { method: 'POST', headers: unsigned, body: signed.body });
+  expect(raw.headers.get('content-type')).toBe('application/json');
   const malformed = await send({ ...signed, headers: { ...signed.headers, authorization: 'Basic abc' } });
   expect(malformed.response.Error.Code).toBe('AuthFailure.SignatureFailure');
   expect(malformed.response.RequestId).toMatch(/^[0-9a-f-]{36}$/);

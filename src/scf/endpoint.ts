@@ -121,6 +121,7 @@ export function scfEndpoint(deps: ApiDeps, replayGuard = new ReplayGuard()) {
       ctx.body = { Response: { ...result, RequestId: requestId } };
     }
     ctx.status = 200;
-    ctx.type = 'application/json';
+    // Exactly this, no charset: Tencent's Python SDK (and tccli) look for Response.Error only then.
+    ctx.set('Content-Type', 'application/json');
   };
 }
