@@ -21,8 +21,11 @@ export interface ListEventsRequest {
 
 export type StatusCounts = Record<EventStatus, number>;
 
-/** Keys are never later than now plus this much clock skew between the API and Temporal. */
-const clockSkewMs = 10 * 60 * 1000;
+/**
+ * Keys are never later than now plus this much clock skew between the API and Temporal. Kept small: the
+ * search interpolates over [tracking start, now + skew], and an empty future slows it down.
+ */
+const clockSkewMs = 60 * 1000;
 /** A window larger than this means the page sits in a pile of events with one timestamp: refuse, do not OOM. */
 const maxWindowItems = 20000;
 

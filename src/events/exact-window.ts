@@ -77,24 +77,28 @@ async function threshold<T>(
   let fb = growing ? req.total : 0;
   const target = (Math.max(low, 0) + high) / 2;
   let side = 0;
+  let repeats = 0;
   while (b - a > 1) {
-    let t = Math.round(a + ((target - fa) * (b - a)) / (fb - fa || 1));
+    // Interpolate; after two steps on the same side (flat or skewed data), bisect once so that the
+    // bracket at least halves: never worse than about twice a bisection, usually a few steps.
+    let t = repeats >= 2 ? Math.round((a + b) / 2) : Math.round(a + ((target - fa) * (b - a)) / (fb - fa || 1));
     t = Math.min(b - 1, Math.max(a + 1, Number.isFinite(t) ? t : Math.round((a + b) / 2)));
     const ft = await store.count(op, t);
     if (ft >= low && ft <= high) return t;
     // Keep [a, b] bracketing the target; halve the stale end's weight when one end repeats (Illinois).
     const towardsB = growing ? ft < low : ft > high;
+    const newSide = towardsB ? -1 : 1;
+    repeats = newSide === side && repeats < 2 ? repeats + 1 : newSide === side ? 0 : 1;
     if (towardsB) {
       a = t;
       fa = ft;
       if (side === -1) fb = (fb + target) / 2;
-      side = -1;
     } else {
       b = t;
       fb = ft;
       if (side === 1) fa = (fa + target) / 2;
-      side = 1;
     }
+    side = newSide;
   }
   // Ties span the target: take the end that keeps the hard side of the bound.
   const atMostEnd = growing ? a : b;
