@@ -174,12 +174,35 @@ function run(target, extraArgs, temporalCli) {
   });
 }
 
+/**
+ * c. The log-store tests start a real PostgreSQL from Debian's packages: install them when missing (as
+ * root, with apt-get's own progress). Elsewhere, say what to install; the tests then fail with the same hint.
+ */
+function ensurePostgres() {
+  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql') : [];
+  if (versions.some((v) => isExecutableFile(path.join('/usr/lib/postgresql', v, 'bin', 'initdb')))) return;
+  if (process.getuid?.() !== 0 || !findOnPath('apt-get')) {
+    say('PostgreSQL server binaries are missing: install them (Debian: apt-get install postgresql)');
+    return;
+  }
+  say('PostgreSQL is missing (the log-store tests run a real one): apt-get install postgresql');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: PROGRESS_STDIO, env });
+  if (r.status !== 0) {
+    say('apt-get install failed; refreshing the package lists once and retrying');
+    spawnSync('apt-get', ['update'], { stdio: PROGRESS_STDIO, env });
+    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: PROGRESS_STDIO, env });
+  }
+  if (r.status !== 0) fail(`apt-get install postgresql failed (exit ${r.status ?? r.signal})`, r.status || 1);
+}
+
 function main() {
   const [target, ...extraArgs] = process.argv.slice(2);
   if (!Object.hasOwn(TARGETS, target ?? '')) {
     fail(`usage: node scripts/bootstrap.mjs <${Object.keys(TARGETS).join('|')}> [extra args...]`, 2);
   }
   ensureNodeModules();
+  if (target === 'test') ensurePostgres();
   // `start` runs its own Temporal dev server unless pointed at an existing one; tests always do.
   const needsCli = target === 'test' || (target === 'start' && !process.env.TEMPORAL_ADDRESS);
   run(target, extraArgs, needsCli ? resolveTemporalCli() : undefined);
