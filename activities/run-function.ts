@@ -4,20 +4,27 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
+import type { AttemptLog, LogLimits } from '../src/logs/attempt-log';
+import type { LogStore } from '../src/logs/log-store';
+import { platformLines } from '../src/logs/platform-lines';
 import type { CodeStore } from '../src/registry/code-store';
 import { functionEnvironment } from '../src/runtime/function-env';
-import { type FunctionProcess, type ProcessOutcome, launchNodeFunction } from '../src/runtime/launcher';
+import { type FunctionProcess, type ProcessOutcome, launchFunction } from '../src/runtime/launcher';
 import { OutputTail } from '../src/runtime/output-tail';
 import type { EventFailureDetails, EventInput, EventSuccess, RunReport, TerminateRequest } from '../workflows/contracts';
 import { failureTypes } from '../workflows/contracts';
 import { terminateRequestQuery } from '../workflows/definitions';
 import { statusCodes } from '../workflows/status-codes';
+import { type ProcessWatch, closeAttemptLog, openAttemptLog, sampleRss, summaryOf } from './attempt-logging';
 
 export interface RunFunctionDeps {
   codeStore: CodeStore;
   logger: Logger;
   /** Where per-event working directories are made; each is removed when its event ends. */
   workRoot?: string;
+  /** Where functions with a log destination send their output; none means no real-time logs at all. */
+  logStore?: LogStore;
+  logLimits: LogLimits;
 }
 
 type Ending =
@@ -38,28 +45,45 @@ export async function runFunction(deps: RunFunctionDeps, input: EventInput): Pro
   const { fn } = input;
   const codeDir = await deps.codeStore.unpacked(fn.codeSha256);
   const workDir = await fs.promises.mkdtemp(path.join(deps.workRoot ?? os.tmpdir(), 'longhaul-event-'));
-  const tail = new OutputTail();
   const log = deps.logger.child({ requestId: input.requestId, attempt: ctx.info.attempt });
+  const watch: ProcessWatch = { sampledPeakRssBytes: 0 };
+  let proc: FunctionProcess | undefined;
+  const attemptLog = await openAttemptLog(deps.logStore, deps.logLimits, ctx, input, log, (high) =>
+    proc?.setOutputPaused(high),
+  );
   try {
-    return await runInWorkDir(ctx, input, codeDir, workDir, tail, log);
+    const result = await runInWorkDir(ctx, input, { codeDir, workDir, attemptLog, log, watch }, (p) => (proc = p));
+    await closeAttemptLog(attemptLog, summaryOf(input, watch, { result }), log);
+    return result;
+  } catch (error) {
+    await closeAttemptLog(attemptLog, summaryOf(input, watch, { error }), log);
+    throw error;
   } finally {
     await fs.promises.rm(workDir, { recursive: true, force: true });
   }
+}
+
+interface Attempt {
+  codeDir: string;
+  workDir: string;
+  attemptLog: AttemptLog | undefined;
+  log: Logger;
+  watch: ProcessWatch;
 }
 
 /** Runs the process in an existing working directory; the caller removes the directory afterwards. */
 async function runInWorkDir(
   ctx: Context,
   input: EventInput,
-  codeDir: string,
-  workDir: string,
-  tail: OutputTail,
-  log: Logger,
+  { codeDir, workDir, attemptLog, log, watch }: Attempt,
+  onStarted: (proc: FunctionProcess) => void,
 ): Promise<EventSuccess> {
   const { fn } = input;
+  const tail = new OutputTail();
   const timeLimitMs = fn.timeoutSeconds * 1000;
 
-  const proc = launchNodeFunction({
+  const proc = await launchFunction({
+    runtime: fn.runtime,
     codeDir,
     workDir,
     handler: fn.handler,
@@ -73,11 +97,19 @@ async function runInWorkDir(
       timeLimitInMs: timeLimitMs,
     },
     env: functionEnvironment(fn, input.requestId, workDir, codeDir),
-    onOutput: (_stream, chunk) => tail.push(chunk),
+    onOutput: (stream, chunk) => {
+      tail.push(chunk);
+      attemptLog?.output(stream, chunk);
+    },
   });
+  onStarted(proc);
+  void proc.outcome.then((outcome) => (watch.outcome = outcome));
   log.info({ pid: proc.pid }, 'function process started');
   ctx.heartbeat({ pid: proc.pid });
-  const heartbeat = setInterval(() => ctx.heartbeat({ pid: proc.pid }), heartbeatIntervalMs);
+  const heartbeat = setInterval(() => {
+    sampleRss(proc.pid, watch);
+    ctx.heartbeat({ pid: proc.pid });
+  }, heartbeatIntervalMs);
   const deadline = new AbortController();
 
   try {
@@ -103,7 +135,10 @@ async function runInWorkDir(
         durationMs: timeLimitMs,
       });
     }
-    const platformLine = (line: string) => tail.push(Buffer.from(`${line}\n`));
+    const platformLine = (line: string) => {
+      tail.push(Buffer.from(`${line}\n`));
+      attemptLog?.platform(line);
+    };
     return await stopOnCancel(ctx, input, proc, ending.failure, report, log, platformLine);
   } finally {
     clearInterval(heartbeat);
@@ -167,7 +202,7 @@ async function stopOnCancel(
   let statusCode: number = statusCodes.cancelled;
   if (request.mode === 'graceful' && proc.signalGroup('SIGTERM')) {
     log.info({ graceSeconds: request.graceSeconds }, 'SIGTERM sent for a graceful terminate');
-    onPlatformLine('[PLATFORM] Signal received successfully');
+    onPlatformLine(platformLines.signalReceived);
     const exitedInTime = await Promise.race([
       proc.outcome.then(() => true),
       sleep(request.graceSeconds * 1000).then(() => false),

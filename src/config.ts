@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { validateTimeZone } from './events/scf-time';
+import { type LogLimits, defaultLogLimits } from './logs/attempt-log';
 
 /** Every setting longhaul reads from its environment, parsed and validated in one place. */
 export interface LonghaulConfig {
@@ -37,6 +38,14 @@ export interface LonghaulConfig {
   logLevel: string;
   /** The IANA time zone of SCF-format times (`YYYY-MM-DD HH:MM:SS`); the REST API speaks ISO 8601. */
   timeZone: string;
+  /** Where event logs go: SQLite under the data dir (default) or PostgreSQL at logDatabaseUrl. */
+  logStore: 'sqlite' | 'postgres';
+  logDatabaseUrl: string | undefined;
+  /** How long a log line is kept after it was written; older ones are removed on a rolling basis. */
+  logRetentionHours: number;
+  /** How often a worker removes expired log records. */
+  logPurgeIntervalSeconds: number;
+  logLimits: LogLimits;
 }
 
 type Env = Record<string, string | undefined>;
@@ -54,6 +63,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function optional(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
+}
+
+function logStoreKind(env: Env): LonghaulConfig['logStore'] {
+  const kind = optional(env, 'LONGHAUL_LOG_STORE') ?? 'sqlite';
+  if (kind !== 'sqlite' && kind !== 'postgres') {
+    throw new Error(`LONGHAUL_LOG_STORE must be sqlite or postgres, got "${kind}"`);
+  }
+  if (kind === 'postgres' && !optional(env, 'LONGHAUL_LOG_DATABASE_URL')) {
+    throw new Error('LONGHAUL_LOG_STORE=postgres needs LONGHAUL_LOG_DATABASE_URL (postgres://user@host:port/db)');
+  }
+  return kind;
 }
 
 function timeZone(env: Env): string {
@@ -91,5 +111,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     temporalCli: optional(env, 'LONGHAUL_TEMPORAL_CLI'),
     logLevel: optional(env, 'LONGHAUL_LOG_LEVEL') ?? 'info',
     timeZone: timeZone(env),
+    logStore: logStoreKind(env),
+    logDatabaseUrl: optional(env, 'LONGHAUL_LOG_DATABASE_URL'),
+    logRetentionHours: integer(env, 'LONGHAUL_LOG_RETENTION_HOURS', 72, 1, 24 * 365),
+    logPurgeIntervalSeconds: integer(env, 'LONGHAUL_LOG_PURGE_INTERVAL_SECONDS', 600, 1, 86400),
+    logLimits: {
+      ...defaultLogLimits,
+      flushIntervalMs: integer(env, 'LONGHAUL_LOG_FLUSH_INTERVAL_MS', defaultLogLimits.flushIntervalMs, 1, 10_000),
+      maxLineBytes: integer(env, 'LONGHAUL_LOG_MAX_LINE_BYTES', defaultLogLimits.maxLineBytes, 256, 1024 * 1024),
+      maxAttemptBytes: integer(env, 'LONGHAUL_LOG_MAX_ATTEMPT_BYTES', defaultLogLimits.maxAttemptBytes, 4096, 2 ** 40),
+    },
   };
 }

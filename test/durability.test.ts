@@ -65,7 +65,11 @@ test('a worker stopped mid-event hands the event back and another worker finishe
 }, 90000);
 
 test('killing the worker process mid-event and restarting the API loses no event', async () => {
-  const name = await createToolboxFunction(stack.client, uniqueName('durable'), { handler: 'index.count' });
+  const name = await createToolboxFunction(stack.client, uniqueName('durable'), {
+    handler: 'index.count',
+    logsetId: 'durable-logs',
+    topicId: 'durable-topic',
+  });
   const counterFile = path.join(stack.dataDir, `${name}.count`);
   // Only worker processes this test can kill may run this event: stop the in-process ones first.
   await stopInProcessWorkers();
@@ -90,6 +94,12 @@ test('killing the worker process mid-event and restarting the API loses no event
   }, 90000);
   expect(finished.result).toEqual({ runs: 2 });
   expect(fs.readFileSync(counterFile, 'utf8')).toBe('ran\nran\n');
+  // The event's log shows both attempts: the first cut off by the kill, the second to its report.
+  const { body } = await stack.client.get(`/v1/events/${accepted.body.requestId}/logs`);
+  const lines = body.lines as { attempt: number; text: string }[];
+  const summary = lines.map((l) => `${l.attempt} ${l.text.split(' ').slice(0, 2).join(' ')}`);
+  expect(summary).toEqual(['1 [PLATFORM] START', '2 [PLATFORM] START', '2 [PLATFORM] END', '2 [PLATFORM] REPORT']);
+  expect(lines[3]!.text).toContain('Status: 200 Exit: code 0');
 }, 150000);
 
 /** The pid of the function process the worker process started (the runner, a child of that worker). */

@@ -112,6 +112,75 @@ describe('updating a function', () => {
     expect(cleared.body.environment).toEqual({});
   });
 
+  test('the log destination changes as a whole or one part at a time, and "" in both removes it', async () => {
+    const fn = await createOk({
+      asyncRunEnable: true,
+      description: 'logged',
+      logsetId: 'prod-logs',
+      topicId: 'api',
+    });
+
+    const moved = await patch(fn.functionName, { logsetId: 'staging-logs', topicId: 'worker' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ logsetId: 'staging-logs', topicId: 'worker', description: 'logged' });
+    expect((await get(fn.functionName)).body).toEqual(moved.body);
+
+    // One part alone keeps the other.
+    expect((await patch(fn.functionName, { topicId: 'billing' })).body).toMatchObject({
+      logsetId: 'staging-logs',
+      topicId: 'billing',
+    });
+    // Other settings leave the destination alone, and so does new code.
+    expect((await patch(fn.functionName, { description: 'still logged' })).body).toMatchObject({
+      logsetId: 'staging-logs',
+      topicId: 'billing',
+    });
+    expect((await putCode(fn.functionName, { code: { zipFile: toolbox } })).body).toMatchObject({
+      logsetId: 'staging-logs',
+      topicId: 'billing',
+    });
+
+    const cleared = await patch(fn.functionName, { logsetId: '', topicId: '' });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ logsetId: '', topicId: '', description: 'still logged' });
+    expect((await get(fn.functionName)).body).toEqual(cleared.body);
+  });
+
+  test('an update that would leave half a log destination, or a malformed one, is refused and changes nothing', async () => {
+    const logged = await createOk({ logsetId: 'prod-logs', topicId: 'api' });
+    // Clearing one part alone would leave the other dangling.
+    expectError(await patch(logged.functionName, { logsetId: '' }), 400, 'InvalidParameterValue.ClsLogsetId');
+    expectError(await patch(logged.functionName, { topicId: '' }), 400, 'InvalidParameterValue.ClsTopicId');
+    expectError(
+      await patch(logged.functionName, { logsetId: 'other-logs', topicId: '' }),
+      400,
+      'InvalidParameterValue.ClsTopicId',
+    );
+    expectError(
+      await patch(logged.functionName, { topicId: 'has space', description: 'sneaked in' }),
+      400,
+      'InvalidParameterValue.ClsTopicId',
+    );
+    expectError(
+      await patch(logged.functionName, { logsetId: null }),
+      400,
+      'InvalidParameterValue.ClsLogsetId',
+    );
+    expect((await get(logged.functionName)).body).toEqual(logged);
+
+    // A function without a destination cannot gain half of one.
+    const unlogged = await createOk();
+    const refused = await patch(unlogged.functionName, { logsetId: 'prod-logs' });
+    expectError(refused, 400, 'InvalidParameterValue.ClsTopicId');
+    expect(refused.body.error.message).toContain('topicId');
+    expectError(
+      await patch(unlogged.functionName, { topicId: 'api' }),
+      400,
+      'InvalidParameterValue.ClsLogsetId',
+    );
+    expect((await get(unlogged.functionName)).body).toEqual(unlogged);
+  });
+
   test('asyncRunEnable and runtime are fixed: changing them is UnsupportedOperation, restating them is fine', async () => {
     const fn = await createOk({ asyncRunEnable: false });
     expectError(

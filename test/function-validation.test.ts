@@ -74,7 +74,7 @@ describe('validation of a new function', () => {
     },
     { title: 'no name at all', body: { functionName: undefined }, code: 'MissingParameter' },
     // Runtime.
-    { title: 'a Python runtime', body: { runtime: 'Python3.9' }, code: 'InvalidParameterValue.Runtime' },
+    { title: 'a Go runtime (not offered)', body: { runtime: 'Go1' }, code: 'InvalidParameterValue.Runtime' },
     {
       title: 'a lower-case runtime',
       body: { runtime: 'nodejs18.15' },
@@ -196,6 +196,47 @@ describe('validation of a new function', () => {
       body: { description: 7 },
       code: 'InvalidParameterValue.Description',
     },
+    // Log destination: a logset and a topic, both or neither, each 1-64 letters, digits, - or _.
+    {
+      title: 'a logset without a topic',
+      body: { logsetId: 'prod-logs' },
+      code: 'InvalidParameterValue.ClsTopicId',
+    },
+    {
+      title: 'a topic without a logset',
+      body: { topicId: 'api' },
+      code: 'InvalidParameterValue.ClsLogsetId',
+    },
+    {
+      title: 'a topic with an empty logset',
+      body: { logsetId: '', topicId: 'api' },
+      code: 'InvalidParameterValue.ClsLogsetId',
+    },
+    {
+      title: 'a logset id with a space',
+      body: { logsetId: 'prod logs', topicId: 'api' },
+      code: 'InvalidParameterValue.ClsLogsetId',
+    },
+    {
+      title: 'a logset id over 64 characters',
+      body: { logsetId: 'x'.repeat(65), topicId: 'api' },
+      code: 'InvalidParameterValue.ClsLogsetId',
+    },
+    {
+      title: 'a logset id that is not a string',
+      body: { logsetId: 42, topicId: 'api' },
+      code: 'InvalidParameterValue.ClsLogsetId',
+    },
+    {
+      title: 'a topic id with a dot',
+      body: { logsetId: 'prod-logs', topicId: 'api.requests' },
+      code: 'InvalidParameterValue.ClsTopicId',
+    },
+    {
+      title: 'a topic id with a non-ASCII letter',
+      body: { logsetId: 'prod-logs', topicId: 'café' },
+      code: 'InvalidParameterValue.ClsTopicId',
+    },
     // Code.
     { title: 'no code', body: { code: undefined }, code: 'MissingParameter' },
     { title: 'code that is not an object', body: { code: 'UEsDBA==' }, code: 'InvalidParameterValue.Code' },
@@ -253,6 +294,9 @@ describe('validation of a new function', () => {
       { description: 'x'.repeat(1000) },
       { handler: 'lib/sub.dir/index.main_handler' },
       { runtime: 'Nodejs20.15' },
+      { logsetId: 'x'.repeat(64), topicId: 'Y_9-'.repeat(16) },
+      { logsetId: '2ae0e3b4-6a5f-4d1c-9b8e-4f3a2b1c0d9e', topicId: '8c1f5d2e-3b4a-4e6f-a7d8-9c0b1a2e3f4d' },
+      { logsetId: 'a', topicId: 'b' },
     ];
     for (const body of accepted) {
       const response = await create({ functionName: uniqueName('ok'), ...body });
@@ -260,6 +304,15 @@ describe('validation of a new function', () => {
       expect(response.body).toMatchObject(body);
       expect((await remove(response.body.functionName)).status).toBe(204);
     }
+  });
+
+  test('a refused log destination says which parameter is wrong and what it may be', async () => {
+    const malformed = await create({ functionName: uniqueName('bad-log'), logsetId: 'a/b', topicId: 'api' });
+    expectError(malformed, 400, 'InvalidParameterValue.ClsLogsetId');
+    expect(malformed.body.error.message).toMatch(/logsetId.*ClsLogsetId.*1-64 letters, digits, - or _/);
+    const half = await create({ functionName: uniqueName('half-log'), logsetId: 'prod-logs' });
+    expectError(half, 400, 'InvalidParameterValue.ClsTopicId');
+    expect(half.body.error.message).toMatch(/topicId.*required with logsetId.*both, or neither/);
   });
 
   test('an environment variable named __proto__ is kept like any other', async () => {

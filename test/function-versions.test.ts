@@ -94,6 +94,27 @@ describe('versions', () => {
     expect(listed.body.versions[2]).toEqual(v2.body);
   });
 
+  test('a published version keeps the log destination it was published with', async () => {
+    const fn = await createOk({ asyncRunEnable: true, logsetId: 'prod-logs', topicId: 'api' });
+    const v1 = await publish(fn.functionName);
+    expect(v1.body).toMatchObject({ version: '1', logsetId: 'prod-logs', topicId: 'api' });
+
+    expect((await patch(fn.functionName, { logsetId: 'staging-logs', topicId: 'worker' })).status).toBe(200);
+    const v2 = await publish(fn.functionName);
+    expect(v2.body).toMatchObject({ version: '2', logsetId: 'staging-logs', topicId: 'worker' });
+
+    expect((await patch(fn.functionName, { logsetId: '', topicId: '' })).status).toBe(200);
+    const v3 = await publish(fn.functionName);
+    expect(v3.body).toMatchObject({ version: '3', logsetId: '', topicId: '' });
+
+    // Changing $LATEST afterwards reaches none of them.
+    expect((await patch(fn.functionName, { logsetId: 'later-logs', topicId: 'later' })).status).toBe(200);
+    expect((await get(fn.functionName, '?qualifier=1')).body).toEqual(v1.body);
+    expect((await get(fn.functionName, '?qualifier=2')).body).toEqual(v2.body);
+    expect((await get(fn.functionName, '?qualifier=3')).body).toEqual(v3.body);
+    expect((await get(fn.functionName)).body).toMatchObject({ logsetId: 'later-logs', topicId: 'later' });
+  });
+
   test('one version can be deleted; its number is never handed out again', async () => {
     const fn = await createOk();
     for (const expected of ['1', '2']) expect((await publish(fn.functionName)).body.version).toBe(expected);

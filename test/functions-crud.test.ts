@@ -41,6 +41,9 @@ describe('creating a function', () => {
       description: '',
       asyncRunEnable: false,
       traceEnable: false,
+      // No log destination: no real-time logs, as in SCF.
+      logsetId: '',
+      topicId: '',
       codeSha256: sha256(toolbox),
       codeSize: Buffer.from(toolbox, 'base64').length,
       addTime: expect.any(String),
@@ -79,6 +82,21 @@ describe('creating a function', () => {
       asyncRunEnable: true,
       traceEnable: true,
     });
+  });
+
+  test('a log destination given at creation is kept, read back and listed', async () => {
+    // Tencent's CLS ids are UUIDs; plain names work as well.
+    const logsetId = '2ae0e3b4-6a5f-4d1c-9b8e-4f3a2b1c0d9e';
+    const created = await createOk({ asyncRunEnable: true, logsetId, topicId: 'api_requests' });
+    expect(created).toMatchObject({ logsetId, topicId: 'api_requests' });
+    expect((await get(created.functionName)).body).toEqual(created);
+    const listed = await stack.client.get(`${functionsPath()}?searchKey=${created.functionName}`);
+    expect(listed.body.functions).toEqual([created]);
+
+    const named = await createOk({ logsetId: 'prod-logs', topicId: 'api' });
+    expect(named).toMatchObject({ logsetId: 'prod-logs', topicId: 'api' });
+    // Empty strings in both are the same as no destination.
+    expect(await createOk({ logsetId: '', topicId: '' })).toMatchObject({ logsetId: '', topicId: '' });
   });
 
   test('traceEnable defaults to asyncRunEnable, can be turned off, and cannot be on without async execution', async () => {

@@ -1,12 +1,15 @@
 /**
  * Keeps src/api/openapi.json honest: its paths are exactly the routes the API serves, its error responses use
  * the error catalogue, its schemas compile, and real responses and real validation rules agree with them.
- * Everything runs in-process (the API with stubbed registries), so no Temporal server is needed.
+ * Everything runs in-process (the API with stubbed registries and gateway, and the real log reader over a
+ * temporary SQLite log store), so no Temporal server is needed.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import type { Context } from 'koa';
@@ -15,6 +18,7 @@ import { type ApiDeps, createApp, openApiPath, routeList } from '../src/api/app'
 import { errorHandler } from '../src/api/error-handler';
 import { parseListEvents, parseOverview } from '../src/api/event-requests';
 import { functionJson, parseConfigurationPatch, parseCreateFunction } from '../src/api/function-requests';
+import { attemptJson, lineJson, parseCursor, parseLogSearch } from '../src/api/log-requests';
 import { summaryJson } from '../src/api/routes/async-events';
 import { loadConfig } from '../src/config';
 import { LonghaulError, errorCatalogue } from '../src/errors';
@@ -22,9 +26,12 @@ import type { EventSummary } from '../src/events/event-queries';
 import type { EventView } from '../src/events/event-view';
 import { invokeTypes } from '../src/events/gateway';
 import { requestIdFor, validateRequestId } from '../src/events/request-id';
-import * as rules from '../src/registry/function-rules';
-import type { FunctionView, NewFunction } from '../src/registry/functions';
 import type { EventFilter } from '../src/events/visibility-query';
+import { EventLogs, type FoundAttempt } from '../src/logs/event-logs';
+import type { LogLine } from '../src/logs/log-store';
+import { openSqliteLogStore } from '../src/logs/sqlite-log-store';
+import * as rules from '../src/registry/function-rules';
+import type { FunctionRegistry, FunctionView, NewFunction } from '../src/registry/functions';
 
 // ---------------------------------------------------------------------------------------------------------
 // The document, typed as far as this test reads it.
@@ -243,6 +250,8 @@ const sampleFunction: FunctionView = {
   memoryMb: 256,
   environment: { STAGE: 'prod' },
   description: 'says hello',
+  logsetId: 'prod-logs',
+  topicId: 'api',
 };
 
 const sampleVersion: FunctionView = {
@@ -255,6 +264,8 @@ const sampleVersion: FunctionView = {
   memoryMb: 64,
   environment: {},
   description: '',
+  logsetId: '',
+  topicId: '',
 };
 
 const sampleRequestId = randomUUID();
@@ -315,6 +326,77 @@ const runningSummary: EventSummary = {
   status: 'RUNNING',
   statusCode: 0,
   endTime: null,
+};
+
+/** Log lines and attempts as the log store returns them (epoch milliseconds; the routes send ISO times). */
+const startedAtMs = Date.parse('2026-12-03T08:00:00.000Z');
+const sampleLines: LogLine[] = [
+  {
+    attempt: 1,
+    seq: 1,
+    stream: 'platform',
+    timeMs: startedAtMs,
+    text: `[PLATFORM] START RequestId: ${sampleRequestId} Version: $LATEST Attempt: 1`,
+  },
+  { attempt: 1, seq: 2, stream: 'stdout', timeMs: startedAtMs + 5, text: 'hello from attempt 1' },
+  {
+    attempt: 2,
+    seq: 1,
+    stream: 'platform',
+    timeMs: startedAtMs + 60_000,
+    text: `[PLATFORM] START RequestId: ${sampleRequestId} Version: $LATEST Attempt: 2`,
+  },
+  { attempt: 2, seq: 2, stream: 'stdout', timeMs: startedAtMs + 60_005, text: 'hello from attempt 2' },
+  { attempt: 2, seq: 3, stream: 'stderr', timeMs: startedAtMs + 60_006, text: 'a warning' },
+  {
+    attempt: 2,
+    seq: 4,
+    stream: 'platform',
+    timeMs: startedAtMs + 60_012,
+    text: `[PLATFORM] END RequestId: ${sampleRequestId}`,
+  },
+  {
+    attempt: 2,
+    seq: 5,
+    stream: 'platform',
+    timeMs: startedAtMs + 60_012,
+    text: `[PLATFORM] REPORT RequestId: ${sampleRequestId} Duration: 12.00 ms Billed Duration: 12 ms Memory Size: 256 MB Max Memory Used: 1.00 MB Status: 200 Exit: code 0`,
+  },
+];
+const attemptStart = {
+  accountId: 'acct-1',
+  requestId: sampleRequestId,
+  namespace: 'default',
+  functionName: 'hello-world',
+  qualifier: '$LATEST',
+  logsetId: 'prod-logs',
+  topicId: 'api',
+};
+/** An attempt cut off by a lost worker: no end. */
+const crashedAttempt: FoundAttempt = {
+  ...attemptStart,
+  attempt: 1,
+  startedAtMs,
+  end: null,
+  lineCount: 2,
+  log: `${sampleLines[0]!.text}\n${sampleLines[1]!.text}\n`,
+  logTruncated: false,
+};
+const endedAttempt: FoundAttempt = {
+  ...attemptStart,
+  attempt: 2,
+  startedAtMs: startedAtMs + 60_000,
+  end: {
+    endedAtMs: startedAtMs + 60_012,
+    statusCode: 200,
+    message: '',
+    durationMs: 12,
+    billedDurationMs: 12,
+    memUsageBytes: 1048576,
+  },
+  lineCount: 5,
+  log: '',
+  logTruncated: true,
 };
 
 const zipFile = Buffer.from('PK\u0003\u0004 not really a zip').toString('base64');
@@ -463,6 +545,11 @@ describe('the schemas of the OpenAPI document', () => {
     'EventSummary',
     'EventList',
     'EventOverview',
+    'LogLine',
+    'LogPage',
+    'LogFollowEvent',
+    'LogInvocation',
+    'LogSearchResult',
   ];
 
   test('include the named components', () => {
@@ -542,6 +629,51 @@ describe('the schemas of the OpenAPI document', () => {
     expect(isValid(component('EventOverview'), { total: 0, counts: { RUNNING: 0 } })).toBe(false);
   });
 
+  test('real lineJson outputs match LogLine, field for field, and are the LogFollowEvent line data', () => {
+    for (const line of sampleLines) {
+      expectValid(component('LogLine'), lineJson(line));
+      expectValid(component('LogFollowEvent'), {
+        event: 'line',
+        id: lineJson(line).id,
+        data: lineJson(line),
+      });
+    }
+    const schema = doc.components.schemas.LogLine as { properties: Schema; required: string[] };
+    const fields = Object.keys(lineJson(sampleLines[0]!)).sort();
+    expect(Object.keys(schema.properties).sort()).toEqual(fields);
+    expect([...schema.required].sort()).toEqual(fields);
+    expect(isValid(component('LogLine'), { ...lineJson(sampleLines[0]!), stream: 'stdin' })).toBe(false);
+    expect(isValid(component('LogLine'), { ...lineJson(sampleLines[0]!), id: '1:1' })).toBe(false);
+    for (const event of [finishedEvent, abortedEvent]) {
+      expectValid(component('LogFollowEvent'), { event: 'end', data: JSON.parse(JSON.stringify(event)) });
+    }
+    expect(isValid(component('LogFollowEvent'), { event: 'end', id: '1-1', data: finishedEvent })).toBe(
+      false,
+    );
+    expect(isValid(component('LogFollowEvent'), { event: 'line', data: lineJson(sampleLines[0]!) })).toBe(
+      false,
+    );
+  });
+
+  test('a real attemptJson output matches LogInvocation, field for field', () => {
+    for (const attempt of [crashedAttempt, endedAttempt]) {
+      expectValid(component('LogInvocation'), attemptJson(attempt));
+    }
+    const schema = doc.components.schemas.LogInvocation as { properties: Schema; required: string[] };
+    const fields = Object.keys(attemptJson(endedAttempt)).sort();
+    expect(Object.keys(schema.properties).sort()).toEqual(fields);
+    expect([...schema.required].sort()).toEqual(fields);
+    expect(isValid(component('LogInvocation'), { ...attemptJson(endedAttempt), extra: 1 })).toBe(false);
+    expectValid(component('LogSearchResult'), { totalCount: 0, invocations: [] });
+    expectValid(component('LogPage'), {
+      requestId: sampleRequestId,
+      status: 'RUNNING',
+      lines: [],
+      nextCursor: null,
+      hasMore: false,
+    });
+  });
+
   test('real error bodies from the error handler match Error', async () => {
     const bodyOf = async (err: Error) => {
       const headers: Record<string, string> = {};
@@ -579,6 +711,42 @@ describe('the schemas of the OpenAPI document', () => {
 });
 
 describe('the schemas agree with the real validation rules', () => {
+  /** A parameter of an operation, resolved, and the pointer of its schema (inline or a component). */
+  const queryParameter = (o: DocOperation, name: string, where: Parameter['in'] = 'query') => {
+    const raw = o.op.parameters ?? [];
+    const index = raw.findIndex((p) => deref(p).name === name && deref(p).in === where);
+    if (index < 0) throw new Error(`${o.route} has no ${where} parameter ${name}`);
+    const p = raw[index]!;
+    const at = '$ref' in p ? p.$ref.replace(/^#/, '') : `${o.pointer}/parameters/${index}`;
+    return { parameter: deref(p), schemaPointer: `${at}/schema` };
+  };
+  const querySchema = (o: DocOperation, name: string, where: Parameter['in'] = 'query') =>
+    validatorAt(queryParameter(o, name, where).schemaPointer);
+  /** Sends the value as the query string would carry it: arrays as repeated keys, the rest as text. */
+  const asQuery = (value: unknown) => (Array.isArray(value) ? value.map(String) : String(value));
+  const times = [
+    '2026-12-03T08:00:00Z',
+    '2026-12-03T08:00Z',
+    '2026-12-03T16:00+08:00',
+    '2026-12-03T08:00:00.5-05:30',
+    '2026-12-03T08:00:00.123456789Z',
+    '0000-01-01T00:00Z',
+    '2026-12-03T08:00:00',
+    '2026-12-03',
+    '2026-12-03t08:00:00Z',
+    '2026-12-03T08:00:00z',
+    '2026-13-01T00:00Z',
+    '2026-12-32T00:00Z',
+    '2026-12-03T25:00Z',
+    '2026-12-03T08:60Z',
+    '2026-12-03T08:00:00.1234567890Z',
+    '2026-12-03T08:00+24:00',
+    '2026-12-03T16:00 08:00',
+    'yesterday',
+    '1764748800000',
+    '',
+  ];
+
   test('function names', () => {
     expectAgreement(component('FunctionName'), rules.validateFunctionName, [
       'ab',
@@ -642,6 +810,9 @@ describe('the schemas agree with the real validation rules', () => {
       ...rules.exampleRuntimes,
       'Nodejs22',
       'Python3.9',
+      'Python2.7',
+      'CustomRuntime',
+      'Go1',
       'nodejs18.15',
       'Nodejs18.',
       'Nodejs18.15.1',
@@ -758,42 +929,8 @@ describe('the schemas agree with the real validation rules', () => {
 
   describe('the query parameters of status tracking', () => {
     const list = () => operation('GET /v1/namespaces/{namespace}/functions/{functionName}/events');
-    /** A query parameter of an operation, resolved, and the pointer of its schema (inline or a component). */
-    const queryParameter = (o: DocOperation, name: string) => {
-      const raw = o.op.parameters ?? [];
-      const index = raw.findIndex((p) => deref(p).name === name && deref(p).in === 'query');
-      if (index < 0) throw new Error(`${o.route} has no query parameter ${name}`);
-      const p = raw[index]!;
-      const at = '$ref' in p ? p.$ref.replace(/^#/, '') : `${o.pointer}/parameters/${index}`;
-      return { parameter: deref(p), schemaPointer: `${at}/schema` };
-    };
-    const querySchema = (o: DocOperation, name: string) => validatorAt(queryParameter(o, name).schemaPointer);
-    /** Sends the value as the query string would carry it: arrays as repeated keys, the rest as text. */
-    const asQuery = (value: unknown) => (Array.isArray(value) ? value.map(String) : String(value));
     const listRule = (name: string) => (value: unknown) =>
       parseListEvents(sampleFunction, undefined, { [name]: asQuery(value) });
-    const times = [
-      '2026-12-03T08:00:00Z',
-      '2026-12-03T08:00Z',
-      '2026-12-03T16:00+08:00',
-      '2026-12-03T08:00:00.5-05:30',
-      '2026-12-03T08:00:00.123456789Z',
-      '0000-01-01T00:00Z',
-      '2026-12-03T08:00:00',
-      '2026-12-03',
-      '2026-12-03t08:00:00Z',
-      '2026-12-03T08:00:00z',
-      '2026-13-01T00:00Z',
-      '2026-12-32T00:00Z',
-      '2026-12-03T25:00Z',
-      '2026-12-03T08:60Z',
-      '2026-12-03T08:00:00.1234567890Z',
-      '2026-12-03T08:00+24:00',
-      '2026-12-03T16:00 08:00',
-      'yesterday',
-      '1764748800000',
-      '',
-    ];
 
     test('the documented defaults are the ones the API uses', () => {
       const defaults = parseListEvents(sampleFunction, undefined, {});
@@ -861,9 +998,9 @@ describe('the schemas agree with the real validation rules', () => {
 
     test('a date that is not on the calendar passes the schema pattern but the API refuses it', () => {
       expect(isValid(querySchema(list(), 'startTimeFrom'), '2026-02-31T00:00Z')).toBe(true);
-      expect(() => parseListEvents(sampleFunction, undefined, { startTimeFrom: '2026-02-31T00:00Z' })).toThrow(
-        expect.objectContaining({ code: 'InvalidParameterValue.StartTimeInterval' }),
-      );
+      expect(() =>
+        parseListEvents(sampleFunction, undefined, { startTimeFrom: '2026-02-31T00:00Z' }),
+      ).toThrow(expect.objectContaining({ code: 'InvalidParameterValue.StartTimeInterval' }));
     });
 
     test('times (24:00, which Node.js also reads, is left out of the schema)', () => {
@@ -899,6 +1036,103 @@ describe('the schemas agree with the real validation rules', () => {
         randomUUID().toUpperCase(),
         'abc',
       ]);
+    });
+  });
+
+  describe('the parameters of the log routes', () => {
+    const page = () => operation('GET /v1/events/{requestId}/logs');
+    const follow = () => operation('GET /v1/events/{requestId}/logs/follow');
+    const search = () => operation('GET /v1/namespaces/{namespace}/functions/{functionName}/logs');
+    const searchRule = (name: string) => (value: unknown) =>
+      parseLogSearch(sampleFunction, undefined, { [name]: asQuery(value) });
+    const cursors = [
+      '1-1',
+      '0-0',
+      '2-15',
+      '123456789-123456789012345',
+      '1234567890-1',
+      '1-1234567890123456',
+      '',
+      '1',
+      '1-',
+      '-1',
+      '1-2-3',
+      '1:2',
+      'a-b',
+      ' 1-1',
+      '1-1 ',
+      '1-1\n',
+      '١-١',
+    ];
+
+    test('after and Last-Event-ID are line ids, or empty for the start', () => {
+      for (const schema of [
+        querySchema(page(), 'after'),
+        querySchema(follow(), 'after'),
+        querySchema(follow(), 'Last-Event-ID', 'header'),
+      ]) {
+        expectAgreement(schema, (raw: string) => parseCursor(raw, 'after'), cursors);
+      }
+      expectAgreement(component('LogLineId'), (raw: string) => parseCursor(raw || 'empty', 'after'), cursors);
+    });
+
+    test('the documented search defaults are the ones the API uses', () => {
+      const defaults = parseLogSearch(sampleFunction, undefined, {});
+      const documented = (name: string) =>
+        (queryParameter(search(), name).parameter.schema as Schema).default;
+      expect({
+        order: documented('order'),
+        offset: documented('offset'),
+        limit: documented('limit'),
+      }).toEqual({
+        order: defaults.order,
+        offset: defaults.offset,
+        limit: defaults.limit,
+      });
+    });
+
+    test('search order, outcome, text, offset, limit and requestId', () => {
+      expectAgreement(querySchema(search(), 'order'), searchRule('order'), ['ASC', 'desc', 'Asc', 'UP', '']);
+      expectAgreement(querySchema(search(), 'outcome'), searchRule('outcome'), [
+        'success',
+        'failure',
+        'SUCCESS',
+        'ok',
+        '',
+      ]);
+      expectAgreement(querySchema(search(), 'text'), searchRule('text'), [
+        'a',
+        'error: timeout',
+        '*',
+        'x'.repeat(256),
+        'x'.repeat(257),
+        '',
+      ]);
+      expectAgreement(querySchema(search(), 'offset'), searchRule('offset'), [0, 1, 9980, 10000, -1, 2.5]);
+      expectAgreement(querySchema(search(), 'limit'), searchRule('limit'), [1, 20, 100, 0, 101, -1, 1.5]);
+      expectAgreement(querySchema(search(), 'requestId'), searchRule('requestId'), [
+        randomUUID(),
+        randomUUID().toUpperCase(),
+        'abc',
+      ]);
+    });
+
+    test('offset + limit over 10000 passes each schema but the API refuses it', () => {
+      expect(isValid(querySchema(search(), 'offset'), 9999)).toBe(true);
+      expect(isValid(querySchema(search(), 'limit'), 100)).toBe(true);
+      expect(() => parseLogSearch(sampleFunction, undefined, { offset: '9999', limit: '100' })).toThrow(
+        expect.objectContaining({ code: 'InvalidParameterValue.Offset' }),
+      );
+    });
+
+    test('search times', () => {
+      for (const name of ['startTimeFrom', 'startTimeTo']) {
+        expectAgreement(querySchema(search(), name), searchRule(name), times);
+      }
+      const at = '2026-12-03T08:00:00Z';
+      expect(
+        accepts(() => parseLogSearch(sampleFunction, undefined, { startTimeFrom: at, startTimeTo: at })),
+      ).toBe(false);
     });
   });
 
@@ -938,9 +1172,20 @@ describe('the schemas agree with the real validation rules', () => {
         { ...base, memorySize: 100 },
         { ...base, environment: { SCF_A: 'x' } },
         { ...base, handler: 'index' },
-        { ...base, runtime: 'Python3.9' },
+        { ...base, runtime: 'Go1' },
         { ...base, description: 'x'.repeat(1001) },
         { ...base, functionName: 'ab-' },
+        { ...base, logsetId: 'a', topicId: 'b' },
+        { ...base, logsetId: 'prod-logs', topicId: 'api_2' },
+        { ...base, logsetId: 'a' },
+        { ...base, topicId: 'b' },
+        { ...base, logsetId: '', topicId: '' },
+        { ...base, logsetId: 'a', topicId: '' },
+        { ...base, logsetId: 'x'.repeat(64), topicId: 'b' },
+        { ...base, logsetId: 'x'.repeat(65), topicId: 'b' },
+        { ...base, logsetId: 'a b', topicId: 'b' },
+        { ...base, logsetId: 'a', topicId: 'b/c' },
+        { ...base, logsetId: 1, topicId: 'b' },
       ],
     );
   });
@@ -965,6 +1210,15 @@ describe('the schemas agree with the real validation rules', () => {
         { asyncRunEnable: true },
         { handler: 'x.y' },
         { code: { zipFile } },
+        // The current function has a destination, so one part alone leaves a whole one.
+        { logsetId: 'a', topicId: 'b' },
+        { logsetId: '', topicId: '' },
+        { logsetId: 'new-logs' },
+        { topicId: 'new_topic' },
+        { logsetId: 'a', topicId: '' },
+        { logsetId: '', topicId: 'b' },
+        { logsetId: 'x'.repeat(65) },
+        { topicId: 'a b' },
       ],
     );
   });
@@ -984,6 +1238,120 @@ describe('real responses of the API', () => {
     traceEnabledAt: null,
   };
   const untrackedRequestId = randomUUID();
+  /** A function without a log destination: its events have no real-time logs. */
+  const noLogsFunction: FunctionView = { ...sampleFunction, name: 'no-logs', logsetId: '', topicId: '' };
+  const special: Record<string, FunctionView> = { untracked: untrackedFunction, 'no-logs': noLogsFunction };
+  const noLogsRequestId = randomUUID();
+  const unknownRequestId = randomUUID();
+  /** An event of 250 lines that failed: its search result shows the first 200 (logTruncated). */
+  const longRequestId = randomUUID();
+
+  const registry = {
+    create: (_a: string, input: NewFunction) =>
+      Promise.resolve({
+        ...sampleFunction,
+        namespace: input.namespace,
+        name: input.name,
+        asyncRunEnable: input.asyncRunEnable,
+      }),
+    list: () => ({ functions: [sampleFunction], total: 1 }),
+    get: (_a: string, _ns: string, name: string, qualifier = '$LATEST') => {
+      if (name === 'missing') throw missing(name);
+      if (qualifier === '99')
+        throw new LonghaulError('ResourceNotFound.Version', `${name} has no version 99`);
+      return { ...(special[name] ?? sampleFunction), version: qualifier };
+    },
+    find: (_a: string, _ns: string, name: string) =>
+      name === 'missing' ? undefined : (special[name] ?? sampleFunction),
+    listAll: (_a: string, namespace: string) => {
+      if (namespace === 'gone')
+        throw new LonghaulError('ResourceNotFound.Namespace', 'Namespace gone does not exist');
+      return [sampleFunction, untrackedFunction, { ...sampleFunction, name: 'second-fn' }];
+    },
+    updateCode: () => Promise.resolve(sampleFunction),
+    updateConfiguration: () => sampleFunction,
+    delete: () => undefined,
+    publishVersion: () => sampleVersion,
+    listVersions: () => [sampleFunction, sampleVersion],
+  };
+
+  const gateway = {
+    invoke: (_a: string, request: { functionName: string }) =>
+      Promise.resolve(
+        request.functionName === 'sync-fn'
+          ? { async: false, requestId: sampleRequestId, event: finishedEvent }
+          : { async: true, requestId: sampleRequestId, duplicate: false, status: 'RUNNING' },
+      ),
+    get: (_a: string, requestId: string) => {
+      validateRequestId(requestId);
+      if (requestId === untrackedRequestId) {
+        throw new LonghaulError(
+          'UnsupportedOperation.StatusTracking',
+          'Status tracking is off for function untracked',
+        );
+      }
+      return Promise.resolve(runningEvent);
+    },
+    /** As it is now, whatever the tracking: what the log routes read. */
+    read: (_a: string, requestId: string) => {
+      validateRequestId(requestId);
+      if (requestId === unknownRequestId) {
+        throw new LonghaulError('ResourceNotFound.AsyncEvent', `Event ${requestId} does not exist`);
+      }
+      if (requestId === noLogsRequestId) {
+        return Promise.resolve({ ...finishedEvent, requestId, functionName: noLogsFunction.name });
+      }
+      return Promise.resolve({ ...finishedEvent, requestId });
+    },
+    terminate: (_a: string, requestId: string) => {
+      validateRequestId(requestId);
+      return Promise.resolve(abortedEvent);
+    },
+  };
+
+  // The real log reader over a real (SQLite) log store, fed the lines of sampleRequestId and longRequestId.
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-openapi-'));
+  const logStore = openSqliteLogStore({ file: path.join(logDir, 'logs.sqlite') });
+  const eventLogs = new EventLogs({
+    store: logStore,
+    gateway,
+    registry: registry as unknown as FunctionRegistry,
+  });
+  async function storeLogs() {
+    const key = { accountId: 'acct-1', requestId: sampleRequestId };
+    await logStore.beginAttempt({ ...attemptStart, attempt: 1, startedAtMs: crashedAttempt.startedAtMs });
+    await logStore.beginAttempt({ ...attemptStart, attempt: 2, startedAtMs: endedAttempt.startedAtMs });
+    await logStore.appendLines(key, sampleLines);
+    await logStore.endAttempt({ ...key, attempt: 2, ...endedAttempt.end! });
+    const long = {
+      ...attemptStart,
+      requestId: longRequestId,
+      attempt: 1,
+      startedAtMs: startedAtMs + 120_000,
+    };
+    await logStore.beginAttempt(long);
+    await logStore.appendLines(
+      { accountId: 'acct-1', requestId: longRequestId },
+      Array.from({ length: 250 }, (_, i) => ({
+        attempt: 1,
+        seq: i + 1,
+        stream: 'stdout' as const,
+        timeMs: long.startedAtMs + i,
+        text: `line ${i + 1}`,
+      })),
+    );
+    await logStore.endAttempt({
+      accountId: 'acct-1',
+      requestId: longRequestId,
+      attempt: 1,
+      endedAtMs: long.startedAtMs + 300,
+      statusCode: 500,
+      message: 'boom',
+      durationMs: 300,
+      billedDurationMs: 300,
+      memUsageBytes: 2097152,
+    });
+  }
 
   const deps = {
     config: { maxAsyncTimeoutSeconds: 86400 },
@@ -1003,54 +1371,9 @@ describe('real responses of the API', () => {
           throw new LonghaulError('ResourceNotFound.Namespace', 'Namespace gone does not exist');
       },
     },
-    registry: {
-      create: (_a: string, input: NewFunction) =>
-        Promise.resolve({
-          ...sampleFunction,
-          namespace: input.namespace,
-          name: input.name,
-          asyncRunEnable: input.asyncRunEnable,
-        }),
-      list: () => ({ functions: [sampleFunction], total: 1 }),
-      get: (_a: string, _ns: string, name: string, qualifier = '$LATEST') => {
-        if (name === 'missing') throw missing(name);
-        if (qualifier === '99')
-          throw new LonghaulError('ResourceNotFound.Version', `${name} has no version 99`);
-        return { ...(name === 'untracked' ? untrackedFunction : sampleFunction), version: qualifier };
-      },
-      listAll: (_a: string, namespace: string) => {
-        if (namespace === 'gone')
-          throw new LonghaulError('ResourceNotFound.Namespace', 'Namespace gone does not exist');
-        return [sampleFunction, untrackedFunction, { ...sampleFunction, name: 'second-fn' }];
-      },
-      updateCode: () => Promise.resolve(sampleFunction),
-      updateConfiguration: () => sampleFunction,
-      delete: () => undefined,
-      publishVersion: () => sampleVersion,
-      listVersions: () => [sampleFunction, sampleVersion],
-    },
-    gateway: {
-      invoke: (_a: string, request: { functionName: string }) =>
-        Promise.resolve(
-          request.functionName === 'sync-fn'
-            ? { async: false, requestId: sampleRequestId, event: finishedEvent }
-            : { async: true, requestId: sampleRequestId, duplicate: false, status: 'RUNNING' },
-        ),
-      get: (_a: string, requestId: string) => {
-        validateRequestId(requestId);
-        if (requestId === untrackedRequestId) {
-          throw new LonghaulError(
-            'UnsupportedOperation.StatusTracking',
-            'Status tracking is off for function untracked',
-          );
-        }
-        return Promise.resolve(runningEvent);
-      },
-      terminate: (_a: string, requestId: string) => {
-        validateRequestId(requestId);
-        return Promise.resolve(abortedEvent);
-      },
-    },
+    registry,
+    gateway,
+    eventLogs,
     queries: {
       list: () => Promise.resolve({ totalCount: 7, events: [runningSummary, finishedSummary] }),
       overview: () =>
@@ -1067,12 +1390,17 @@ describe('real responses of the API', () => {
   let server: http.Server;
   let base: string;
   beforeAll(async () => {
+    await storeLogs();
     const handle = createApp(deps).callback();
     server = http.createServer((req, res) => void handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await logStore.close();
+    fs.rmSync(logDir, { recursive: true, force: true });
+  });
 
   interface Case {
     route: string;
@@ -1083,7 +1411,7 @@ describe('real responses of the API', () => {
     auth?: string | null;
     headers?: Record<string, string>;
     code?: string;
-    /** For an NDJSON body: how many lines it has. */
+    /** For an NDJSON body: how many lines it has; for an event stream: how many `line` events. */
     lines?: number;
   }
   const fn = '/v1/namespaces/default/functions';
@@ -1092,6 +1420,11 @@ describe('real responses of the API', () => {
   const overviewRoute = 'GET /v1/namespaces/{namespace}/functions/{functionName}/events/overview';
   const exportRoute = 'GET /v1/namespaces/{namespace}/functions/{functionName}/events/export';
   const namespaceExportRoute = 'GET /v1/namespaces/{namespace}/events/export';
+  const pageRoute = 'GET /v1/events/{requestId}/logs';
+  const followRoute = 'GET /v1/events/{requestId}/logs/follow';
+  const searchRoute = 'GET /v1/namespaces/{namespace}/functions/{functionName}/logs';
+  const logs = `/v1/events/${sampleRequestId}/logs`;
+  const search = `${fn}/hello-world/logs`;
   const cases: Case[] = [
     { route: 'GET /v1/health', url: '/v1/health', status: 200, auth: null },
     { route: 'GET /v1/openapi.json', url: '/v1/openapi.json', status: 200, auth: null },
@@ -1403,7 +1736,153 @@ describe('real responses of the API', () => {
       status: 404,
       code: 'ResourceNotFound.Namespace',
     },
+    { route: pageRoute, url: logs, status: 200 },
+    { route: pageRoute, url: `${logs}?after=1-1&limit=2`, status: 200 },
+    { route: pageRoute, url: `${logs}?after=&limit=10000`, status: 200 },
+    { route: pageRoute, url: `${logs}?after=9-1`, status: 200 },
+    { route: pageRoute, url: `/v1/events/${longRequestId}/logs?limit=1`, status: 200 },
+    { route: pageRoute, url: `${logs}?after=1.2`, status: 400, code: 'InvalidParameterValue.Cursor' },
+    { route: pageRoute, url: `${logs}?limit=0`, status: 400, code: 'InvalidParameterValue.Limit' },
+    { route: pageRoute, url: `${logs}?limit=10001`, status: 400, code: 'InvalidParameterValue.Limit' },
+    {
+      route: pageRoute,
+      url: '/v1/events/NOT-A-UUID/logs',
+      status: 400,
+      code: 'InvalidParameterValue.RequestId',
+    },
+    {
+      route: pageRoute,
+      url: `/v1/events/${noLogsRequestId}/logs`,
+      status: 400,
+      code: 'UnsupportedOperation.LogDestination',
+    },
+    {
+      route: pageRoute,
+      url: `/v1/events/${unknownRequestId}/logs`,
+      status: 404,
+      code: 'ResourceNotFound.AsyncEvent',
+    },
+    { route: pageRoute, url: logs, status: 401, auth: null, code: 'AuthFailure.MissingCredentials' },
+    { route: followRoute, url: `${logs}/follow`, status: 200, lines: sampleLines.length },
+    {
+      route: followRoute,
+      url: `${logs}/follow?after=1-1`,
+      status: 200,
+      headers: { 'Last-Event-ID': '2-3' },
+      lines: 2,
+    },
+    { route: followRoute, url: `${logs}/follow?after=2-5`, status: 200, lines: 0 },
+    { route: followRoute, url: `/v1/events/${longRequestId}/logs/follow`, status: 200, lines: 250 },
+    {
+      route: followRoute,
+      url: `${logs}/follow`,
+      status: 400,
+      headers: { 'Last-Event-ID': 'line-7' },
+      code: 'InvalidParameterValue.Cursor',
+    },
+    { route: followRoute, url: `${logs}/follow?after=7`, status: 400, code: 'InvalidParameterValue.Cursor' },
+    {
+      route: followRoute,
+      url: '/v1/events/NOT-A-UUID/logs/follow',
+      status: 400,
+      code: 'InvalidParameterValue.RequestId',
+    },
+    {
+      route: followRoute,
+      url: `/v1/events/${noLogsRequestId}/logs/follow`,
+      status: 400,
+      code: 'UnsupportedOperation.LogDestination',
+    },
+    {
+      route: followRoute,
+      url: `/v1/events/${unknownRequestId}/logs/follow`,
+      status: 404,
+      code: 'ResourceNotFound.AsyncEvent',
+    },
+    {
+      route: followRoute,
+      url: `${logs}/follow`,
+      status: 401,
+      auth: null,
+      code: 'AuthFailure.MissingCredentials',
+    },
+    { route: searchRoute, url: search, status: 200 },
+    {
+      route: searchRoute,
+      url:
+        `${search}?requestId=${sampleRequestId}&qualifier=$LATEST&startTimeFrom=2026-12-03T08:00Z` +
+        `&startTimeTo=2026-12-03T16:10%2B08:00&text=hello&outcome=success&order=asc&offset=0&limit=100`,
+      status: 200,
+    },
+    { route: searchRoute, url: `${search}?outcome=failure&limit=1`, status: 200 },
+    { route: searchRoute, url: `${search}?qualifier=1&offset=9900&limit=100`, status: 200 },
+    { route: searchRoute, url: `${search}?outcome=ok`, status: 400, code: 'InvalidParameterValue.Outcome' },
+    { route: searchRoute, url: `${search}?text=`, status: 400, code: 'InvalidParameterValue.SearchText' },
+    {
+      route: searchRoute,
+      url: `${search}?text=${'x'.repeat(257)}`,
+      status: 400,
+      code: 'InvalidParameterValue.SearchText',
+    },
+    { route: searchRoute, url: `${search}?order=UP`, status: 400, code: 'InvalidParameterValue.Order' },
+    { route: searchRoute, url: `${search}?offset=10000`, status: 400, code: 'InvalidParameterValue.Offset' },
+    {
+      route: searchRoute,
+      url: `${search}?offset=9999&limit=2`,
+      status: 400,
+      code: 'InvalidParameterValue.Offset',
+    },
+    { route: searchRoute, url: `${search}?limit=101`, status: 400, code: 'InvalidParameterValue.Limit' },
+    {
+      route: searchRoute,
+      url: `${search}?startTimeFrom=2026-12-03T08:00Z&startTimeTo=2026-12-03T08:00Z`,
+      status: 400,
+      code: 'InvalidParameterValue.StartTimeInterval',
+    },
+    {
+      route: searchRoute,
+      url: `${search}?requestId=abc`,
+      status: 400,
+      code: 'InvalidParameterValue.RequestId',
+    },
+    {
+      route: searchRoute,
+      url: `${search}?qualifier=v1`,
+      status: 400,
+      code: 'InvalidParameterValue.Qualifier',
+    },
+    {
+      route: searchRoute,
+      url: '/v1/namespaces/-bad/functions/hello-world/logs',
+      status: 400,
+      code: 'InvalidParameterValue.Namespace',
+    },
+    { route: searchRoute, url: `${fn}/1bad/logs`, status: 400, code: 'InvalidParameterValue.FunctionName' },
+    { route: searchRoute, url: `${fn}/missing/logs`, status: 404, code: 'ResourceNotFound.Function' },
+    { route: searchRoute, url: `${search}?qualifier=99`, status: 404, code: 'ResourceNotFound.Version' },
+    { route: searchRoute, url: search, status: 401, auth: null, code: 'AuthFailure.MissingCredentials' },
   ];
+
+  /** The events of a Server-Sent Events body, each as its fields, with its data parsed from JSON. */
+  function parseEventStream(text: string): Record<string, unknown>[] {
+    const events: Record<string, unknown>[] = [];
+    for (const block of text.split('\n\n')) {
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        if (line === '' || line.startsWith(':')) continue; // a comment (keep-alive)
+        const colon = line.indexOf(':');
+        const name = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        fields[name] = name === 'data' && fields.data !== undefined ? `${fields.data}\n${value}` : value;
+      }
+      if (Object.keys(fields).length === 0) continue;
+      events.push({
+        ...fields,
+        ...(fields.data === undefined ? {} : { data: JSON.parse(fields.data) as unknown }),
+      });
+    }
+    return events;
+  }
 
   async function call(c: {
     route: string;
@@ -1462,6 +1941,16 @@ describe('real responses of the API', () => {
         const lines = response.text.split('\n').slice(0, -1);
         expect(lines).toHaveLength(c.lines ?? 0);
         for (const line of lines) expectValid(schema, JSON.parse(line));
+      } else if (mediaType === 'text/event-stream') {
+        // The body is text; each event, parsed, matches the media type's x-event-schema, and `end` comes last.
+        expectValid(schema, response.text);
+        const eventSchema = validatorAt(
+          `${o.pointer}/responses/${c.status}/content/${encodePointer(mediaType)}/x-event-schema`,
+        );
+        const streamed = parseEventStream(response.text);
+        for (const event of streamed) expectValid(eventSchema, event);
+        expect(streamed.filter((e) => e.event === 'line')).toHaveLength(c.lines ?? 0);
+        expect(streamed.map((e) => e.event).indexOf('end')).toBe(streamed.length - 1);
       } else {
         expectValid(schema, response.json);
       }
@@ -1486,6 +1975,56 @@ describe('real responses of the API', () => {
       .filter(Boolean)
       .map((line) => (JSON.parse(line) as { functionName: string }).functionName);
     expect(functions).toEqual(['hello-world', 'hello-world', 'second-fn', 'second-fn']);
+  });
+
+  test('the log routes answer from the log store: pages, a resumed follow and a search', async () => {
+    const page = await call({ route: pageRoute, url: `${logs}?after=1-1&limit=2` });
+    expect(page.json).toMatchObject({ status: 'FINISHED', nextCursor: '2-1', hasMore: true });
+    expect((page.json as { lines: { id: string }[] }).lines.map((l) => l.id)).toEqual(['1-2', '2-1']);
+    const later = await call({ route: pageRoute, url: `${logs}?after=9-1` });
+    expect(later.json).toMatchObject({ lines: [], nextCursor: '9-1', hasMore: false });
+
+    // Last-Event-ID wins over after; the stream ends with the event as GET /v1/events/{requestId} shows it.
+    const resumed = await call({
+      route: followRoute,
+      url: `${logs}/follow?after=1-1`,
+      headers: { 'Last-Event-ID': '2-3' },
+    });
+    expect(resumed.headers.get('cache-control')).toBe('no-cache, no-transform');
+    const streamed = parseEventStream(resumed.text);
+    expect(streamed.map((e) => [e.event, e.id])).toEqual([
+      ['line', '2-4'],
+      ['line', '2-5'],
+      ['end', undefined],
+    ]);
+    expect(streamed[2]!.data).toEqual(
+      JSON.parse(JSON.stringify({ ...finishedEvent, requestId: sampleRequestId })),
+    );
+
+    const all = (await call({ route: searchRoute, url: search })).json as {
+      totalCount: number;
+      invocations: { requestId: string; attempt: number }[];
+    };
+    expect(all.totalCount).toBe(3);
+    expect(all.invocations.map((i) => [i.requestId, i.attempt])).toEqual([
+      [longRequestId, 1],
+      [sampleRequestId, 2],
+      [sampleRequestId, 1],
+    ]);
+    const failed = (await call({ route: searchRoute, url: `${search}?outcome=failure&limit=1` })).json;
+    expect(failed).toMatchObject({
+      totalCount: 1,
+      invocations: [{ requestId: longRequestId, statusCode: 500, lineCount: 250, logTruncated: true }],
+    });
+    expect((failed as { invocations: { log: string }[] }).invocations[0]!.log.split('\n')).toHaveLength(201);
+    const found = await call({
+      route: searchRoute,
+      url: `${search}?text=hello&outcome=success&startTimeFrom=2026-12-03T08:00Z&startTimeTo=2026-12-03T08:10Z`,
+    });
+    expect(found.json).toMatchObject({
+      totalCount: 1,
+      invocations: [{ requestId: sampleRequestId, attempt: 2, finished: true, logTruncated: false }],
+    });
   });
 
   test('/v1/openapi.json serves this document', async () => {
@@ -1522,6 +2061,20 @@ describe('real responses of the API', () => {
       });
       const schema = isValid(component('TerminateRequest'), body);
       if (schema !== (response.status === 200)) disagreements.push({ body, schema, status: response.status });
+    }
+    expect(disagreements).toEqual([]);
+  });
+
+  test("the page route's limit accepts exactly what its schema accepts", async () => {
+    const o = operation(pageRoute);
+    const index = (o.op.parameters ?? []).findIndex((p) => deref(p).name === 'limit');
+    const schema = validatorAt(`${o.pointer}/parameters/${index}/schema`);
+    const disagreements = [];
+    for (const limit of [1, 1000, 10000, 0, 10001, -1, 1.5, '1e3', 'x']) {
+      const response = await call({ route: pageRoute, url: `${logs}?limit=${limit}` });
+      const valid = isValid(schema, limit);
+      if (valid !== (response.status === 200))
+        disagreements.push({ limit, schema: valid, status: response.status });
     }
     expect(disagreements).toEqual([]);
   });

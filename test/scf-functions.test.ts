@@ -92,11 +92,89 @@ test('the shared validators answer SCF requests with their codes', async () => {
   ).toBe('InvalidParameter');
   expect(
     await errorCode(scf.CreateFunction({ FunctionName: name, Code: { ZipFile: zip }, ClsTopicId: 'topic' })),
-  ).toBe('UnsupportedOperation');
+  ).toBe('InvalidParameterValue.ClsLogsetId');
   expect(await errorCode(scf.GetFunction({ FunctionName: 'missing-fn' }))).toBe('ResourceNotFound.Function');
   expect(await errorCode(scf.GetFunction({ FunctionName: 'missing-fn', Namespace: 'nowhere' }))).toBe(
     'ResourceNotFound.Namespace',
   );
+});
+
+test('a log destination: CreateFunction names it, GetFunction shows it, UpdateFunctionConfiguration changes and clears it', async () => {
+  const name = uniqueName('scf-log');
+  const logsetId = '2ae0e3b4-6a5f-4d1c-9b8e-4f3a2b1c0d9e';
+  const topicId = '8c1f5d2e-3b4a-4e6f-a7d8-9c0b1a2e3f4d';
+  await scf.CreateFunction({
+    FunctionName: name,
+    Code: { ZipFile: zip },
+    AsyncRunEnable: 'TRUE',
+    ClsLogsetId: logsetId,
+    ClsTopicId: topicId,
+  });
+  expect(await scf.GetFunction({ FunctionName: name })).toMatchObject({
+    ClsLogsetId: logsetId,
+    ClsTopicId: topicId,
+  });
+
+  await scf.UpdateFunctionConfiguration({
+    FunctionName: name,
+    ClsLogsetId: 'prod-logs',
+    ClsTopicId: 'api',
+    Publish: 'TRUE',
+  });
+  expect(await scf.GetFunction({ FunctionName: name })).toMatchObject({
+    ClsLogsetId: 'prod-logs',
+    ClsTopicId: 'api',
+  });
+  // One part alone keeps the other.
+  await scf.UpdateFunctionConfiguration({ FunctionName: name, ClsTopicId: 'billing' });
+  expect(await scf.GetFunction({ FunctionName: name })).toMatchObject({
+    ClsLogsetId: 'prod-logs',
+    ClsTopicId: 'billing',
+  });
+
+  // Half a destination, or a malformed id, is refused and changes nothing.
+  expect(await errorCode(scf.UpdateFunctionConfiguration({ FunctionName: name, ClsLogsetId: '' }))).toBe(
+    'InvalidParameterValue.ClsLogsetId',
+  );
+  expect(
+    await errorCode(scf.UpdateFunctionConfiguration({ FunctionName: name, ClsTopicId: 'not/a topic' })),
+  ).toBe('InvalidParameterValue.ClsTopicId');
+  expect(await scf.GetFunction({ FunctionName: name })).toMatchObject({
+    ClsLogsetId: 'prod-logs',
+    ClsTopicId: 'billing',
+  });
+
+  await scf.UpdateFunctionConfiguration({ FunctionName: name, ClsLogsetId: '', ClsTopicId: '' });
+  expect(await scf.GetFunction({ FunctionName: name })).toMatchObject({ ClsLogsetId: '', ClsTopicId: '' });
+  // The version published along the way kept the destination it had.
+  expect(await scf.GetFunction({ FunctionName: name, Qualifier: '1' })).toMatchObject({
+    ClsLogsetId: 'prod-logs',
+    ClsTopicId: 'api',
+  });
+
+  // A function made without one has none, as in SCF.
+  const plain = uniqueName('scf-nolog');
+  await scf.CreateFunction({ FunctionName: plain, Code: { ZipFile: zip } });
+  expect(await scf.GetFunction({ FunctionName: plain })).toMatchObject({ ClsLogsetId: '', ClsTopicId: '' });
+  expect(
+    await errorCode(
+      scf.CreateFunction({
+        FunctionName: uniqueName('scf-badlog'),
+        Code: { ZipFile: zip },
+        ClsLogsetId: 'x'.repeat(65),
+        ClsTopicId: 'api',
+      }),
+    ),
+  ).toBe('InvalidParameterValue.ClsLogsetId');
+  expect(
+    await errorCode(
+      scf.CreateFunction({
+        FunctionName: uniqueName('scf-halflog'),
+        Code: { ZipFile: zip },
+        ClsLogsetId: 'prod-logs',
+      }),
+    ),
+  ).toBe('InvalidParameterValue.ClsTopicId');
 });
 
 test('code and configuration updates, versions and deletion', async () => {
@@ -196,7 +274,6 @@ test('namespaces: create, list, use and delete', async () => {
 });
 
 test('unsupported actions say so; unknown actions, versions and bodies are refused in the SCF shape', async () => {
-  expect(await errorCode(scf.GetFunctionLogs({ FunctionName: 'x' }))).toBe('UnsupportedOperation');
   expect(
     await errorCode(scf.PutReservedConcurrencyConfig({ FunctionName: 'x', ReservedConcurrencyMem: 128 })),
   ).toBe('UnsupportedOperation');

@@ -16,6 +16,8 @@ export interface FunctionSnapshot {
   timeoutSeconds: number;
   memoryMb: number;
   environment: Record<string, string>;
+  /** The SCF logset and topic the event's output goes to; without one the event has no real-time log. */
+  logDestination?: { logsetId: string; topicId: string };
 }
 
 /** The workflow's argument: one event of one function. */

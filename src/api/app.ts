@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { LonghaulConfig } from '../config';
 import type { EventQueries } from '../events/event-queries';
 import type { EventGateway } from '../events/gateway';
+import type { EventLogs } from '../logs/event-logs';
 import type { AccountStore } from '../registry/accounts';
 import type { FunctionRegistry } from '../registry/functions';
 import type { NamespaceRegistry } from '../registry/namespaces';
@@ -14,6 +15,7 @@ import { errorHandler } from './error-handler';
 import { asyncEventRoutes } from './routes/async-events';
 import { eventRoutes } from './routes/events';
 import { functionRoutes } from './routes/functions';
+import { logRoutes } from './routes/logs';
 import { namespaceRoutes } from './routes/namespaces';
 import { scfEndpoint } from '../scf/endpoint';
 
@@ -24,6 +26,7 @@ export interface ApiDeps {
   registry: FunctionRegistry;
   gateway: EventGateway;
   queries: EventQueries;
+  eventLogs: EventLogs;
   logger: Logger;
 }
 
@@ -47,6 +50,7 @@ export function createApp(deps: ApiDeps): Koa {
   functionRoutes(router, deps);
   eventRoutes(router, deps);
   asyncEventRoutes(router, deps);
+  logRoutes(router, deps);
 
   app.use(errorHandler(deps.logger));
   // The SCF-compatible endpoint (POST /, TC3-signed) answers before the REST routes and their Basic auth.
@@ -71,6 +75,7 @@ export function routeList(): string[] {
   functionRoutes(probe, deps);
   eventRoutes(probe, deps);
   asyncEventRoutes(probe, deps);
+  logRoutes(probe, deps);
   const routes = ['GET /v1/openapi.json', 'GET /v1/health'];
   for (const layer of probe.stack) {
     for (const method of layer.methods.filter((m) => m !== 'HEAD')) {

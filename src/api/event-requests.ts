@@ -18,7 +18,7 @@ function many(query: Query, name: string): string[] | undefined {
   return (Array.isArray(raw) ? raw : [raw]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
-function one(query: Query, name: string): string | undefined {
+export function one(query: Query, name: string): string | undefined {
   const raw = query[name];
   return Array.isArray(raw) ? raw[raw.length - 1] : raw;
 }
@@ -38,7 +38,7 @@ function realCalendarDate(iso: string): boolean {
 }
 
 /** A time bound at the caller's full precision (up to nanoseconds), as a canonical UTC string. */
-function time(query: Query, name: string, code: ErrorCode): string | undefined {
+export function time(query: Query, name: string, code: ErrorCode): string | undefined {
   const raw = one(query, name);
   if (raw === undefined) return undefined;
   const match = isoPattern.exec(raw);
@@ -57,7 +57,7 @@ function interval(query: Query, prefix: 'startTime' | 'endTime'): TimeInterval |
   return from || to ? { from, to } : undefined;
 }
 
-function wholeNumber(query: Query, name: string, fallback: number, min: number, max: number, code: ErrorCode): number {
+export function wholeNumber(query: Query, name: string, fallback: number, min: number, max: number, code: ErrorCode): number {
   const raw = one(query, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);

@@ -1,5 +1,5 @@
 import { LonghaulError } from '../errors';
-import type { ConfigurationPatch, FunctionView, NewFunction } from '../registry/functions';
+import { type ConfigurationPatch, type FunctionView, type NewFunction, logDestinationOf } from '../registry/functions';
 import * as rules from '../registry/function-rules';
 import { onlyKnownFields } from './body';
 
@@ -9,9 +9,11 @@ export const maxFunctionBodyBytes = Math.ceil((maxZipBytes * 4) / 3) + 64 * 1024
 
 const createFields = [
   'functionName', 'runtime', 'handler', 'code', 'timeout', 'memorySize', 'environment', 'description',
-  'asyncRunEnable', 'traceEnable',
+  'asyncRunEnable', 'traceEnable', 'logsetId', 'topicId',
 ] as const;
-const configurationFields = ['timeout', 'memorySize', 'environment', 'description', 'traceEnable', 'runtime', 'asyncRunEnable'] as const;
+const configurationFields = [
+  'timeout', 'memorySize', 'environment', 'description', 'traceEnable', 'runtime', 'asyncRunEnable', 'logsetId', 'topicId',
+] as const;
 
 function required(body: Record<string, unknown>, name: string): unknown {
   if (body[name] === undefined) throw new LonghaulError('MissingParameter', `${name} is required`);
@@ -56,6 +58,7 @@ export function parseCreateFunction(
     memoryMb: rules.validateMemorySize(body.memorySize ?? 128),
     environment: rules.validateEnvironment(body.environment ?? {}),
     description: rules.validateDescription(body.description ?? ''),
+    ...rules.validateLogDestination(body.logsetId ?? '', body.topicId ?? ''),
     asyncRunEnable,
     traceEnable,
   };
@@ -80,6 +83,12 @@ export function parseConfigurationPatch(
   if (body.memorySize !== undefined) patch.memoryMb = rules.validateMemorySize(body.memorySize);
   if (body.environment !== undefined) patch.environment = rules.validateEnvironment(body.environment);
   if (body.description !== undefined) patch.description = rules.validateDescription(body.description);
+  if (body.logsetId !== undefined || body.topicId !== undefined) {
+    // One part alone changes only that part; the destination it leaves must still be whole (or empty).
+    const logsetId = body.logsetId === undefined ? current.logsetId : body.logsetId;
+    const topicId = body.topicId === undefined ? current.topicId : body.topicId;
+    Object.assign(patch, rules.validateLogDestination(logsetId, topicId));
+  }
   if (body.traceEnable !== undefined) {
     patch.traceEnable = bool(body.traceEnable, 'traceEnable', current.traceEnable);
     if (patch.traceEnable && !current.asyncRunEnable) {
@@ -91,6 +100,7 @@ export function parseConfigurationPatch(
 
 /** A function as the REST API shows it. */
 export function functionJson(fn: FunctionView) {
+  const destination = logDestinationOf(fn);
   return {
     namespace: fn.namespace,
     functionName: fn.name,
@@ -104,6 +114,8 @@ export function functionJson(fn: FunctionView) {
     description: fn.description,
     asyncRunEnable: fn.asyncRunEnable,
     traceEnable: fn.traceEnable,
+    logsetId: destination?.logsetId ?? '',
+    topicId: destination?.topicId ?? '',
     codeSha256: fn.codeSha256,
     codeSize: fn.codeSize,
     addTime: fn.addTime,

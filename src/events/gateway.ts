@@ -27,6 +27,7 @@ import {
   statusCodeOf,
 } from './event-view';
 import { requestIdFor, validateRequestId } from './request-id';
+import { eventInputOf, eventStartOptions } from './start-options';
 
 /** SCF's limits on the event itself: 128 KB for async invocations, 6 MB for synchronous ones. */
 export const eventLimits = { asyncBytes: 128 * 1024, syncBytes: 6 * 1024 * 1024 };
@@ -118,8 +119,8 @@ export class EventGateway {
     return event;
   }
 
-  /** An event as it is now, whatever its function's tracking. */
-  private async read(accountId: string, requestId: string): Promise<EventView> {
+  /** An event as it is now, whatever its function's tracking (logs are read with tracking off too). */
+  async read(accountId: string, requestId: string): Promise<EventView> {
     validateRequestId(requestId);
     const handle = this.deps.client.workflow.getHandle(requestId);
     let description;
@@ -180,53 +181,14 @@ export class EventGateway {
   }
 
   private eventInput(requestId: string, fn: FunctionView, invokeType: string, payload: unknown): EventInput {
-    return {
-      requestId,
-      fn: {
-        accountId: fn.accountId,
-        namespace: fn.namespace,
-        functionName: fn.name,
-        version: fn.version,
-        runtime: fn.runtime,
-        handler: fn.handler,
-        codeSha256: fn.codeSha256,
-        timeoutSeconds: fn.timeoutSeconds,
-        memoryMb: fn.memoryMb,
-        environment: fn.environment,
-      },
-      invokeType,
-      async: fn.asyncRunEnable,
-      payload,
-      heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
-      terminateGraceSeconds: this.deps.terminateGraceSeconds,
-    };
+    return eventInputOf(requestId, fn, invokeType, payload, this.deps);
   }
 
   /** Starts the workflow; true when an event with this RequestId already exists (idempotent retry). */
   private async start(input: EventInput): Promise<boolean> {
     const { fn } = input;
     try {
-      await this.deps.client.workflow.start('functionEventWorkflow', {
-        workflowId: input.requestId,
-        taskQueue: this.deps.taskQueue,
-        args: [input],
-        // Within retention a RequestId names one event forever: the same idempotency key never runs twice.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: sa.account, value: fn.accountId },
-          { key: sa.namespace, value: fn.namespace },
-          { key: sa.functionName, value: fn.functionName },
-          { key: sa.version, value: fn.version },
-          { key: sa.invokeType, value: input.invokeType },
-          { key: sa.statusCode, value: 0 },
-        ],
-        staticSummary: `${fn.namespace}/${fn.functionName}:${fn.version} (${input.invokeType}, ${input.async ? 'async' : 'sync'})`,
-        staticDetails: [
-          `**Function** ${fn.namespace}/${fn.functionName}, version ${fn.version}`,
-          `**Runtime** ${fn.runtime}, handler \`${fn.handler}\`, timeout ${fn.timeoutSeconds} s, ${fn.memoryMb} MB`,
-          `**Code** sha256 ${fn.codeSha256}`,
-        ].join('\n\n'),
-      });
+      await this.deps.client.workflow.start('functionEventWorkflow', eventStartOptions(input, this.deps.taskQueue));
       this.deps.logger.info({ requestId: input.requestId, function: fn.functionName }, 'event accepted');
       return false;
     } catch (err) {

@@ -3,13 +3,13 @@ import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { ensureFirstAccount } from '../registry/first-account';
 import { startApi } from './components';
-import { connectClient, openStores } from './services';
+import { closeStores, connectClient, openConfiguredStores } from './services';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'longhaul-api');
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
-  const stores = openStores(config.dataDir);
+  const stores = await openConfiguredStores(config);
   const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
   logger.info({ secretId: first.secretId, source: first.source }, 'first account ready');
   const temporal = await connectClient(address, config.temporalNamespace);
@@ -20,7 +20,7 @@ async function main() {
     stopping = true;
     await api.close();
     await temporal.connection.close();
-    stores.db.close();
+    await closeStores(stores);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -5,7 +5,9 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
 import { EventQueries } from '../events/event-queries';
+import { EventLogs } from '../logs/event-logs';
 import type { LonghaulConfig } from '../config';
+import type { RetentionOptions } from '../logs/retention';
 import { prepareNamespace } from '../temporal/namespace-setup';
 import { createFunctionWorker } from '../worker/create-worker';
 import { type Stores, createGateway } from './services';
@@ -26,7 +28,8 @@ export async function startApi(
   const { connection, client } = temporal;
   await prepareNamespace(connection, config.temporalNamespace, config.eventRetentionHours);
   const gateway = createGateway(config, stores, client, logger);
-  const app = createApp({ ...stores, config, gateway, queries: new EventQueries(client), logger });
+  const eventLogs = new EventLogs({ store: stores.logStore, gateway, registry: stores.registry });
+  const app = createApp({ ...stores, config, gateway, queries: new EventQueries(client), eventLogs, logger });
   // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's callback handles its own errors
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
@@ -57,5 +60,12 @@ export async function startWorker(config: LonghaulConfig, address: string, store
     codeStore: stores.codeStore,
     logger: logger.child({ component: 'worker' }),
     concurrency: config.workerConcurrency,
+    logStore: stores.logStore,
+    logLimits: config.logLimits,
   });
+}
+
+/** The log retention a worker applies, from the config. */
+export function retentionOf(config: LonghaulConfig): RetentionOptions {
+  return { retentionMs: config.logRetentionHours * 3600_000, intervalMs: config.logPurgeIntervalSeconds * 1000 };
 }

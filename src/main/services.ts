@@ -1,7 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
+import path from 'node:path';
 import type { LonghaulConfig } from '../config';
 import { EventGateway } from '../events/gateway';
+import type { LogStore } from '../logs/log-store';
+import { openLogStore } from '../logs/open-log-store';
+import { openSqliteLogStore } from '../logs/sqlite-log-store';
 import { AccountStore } from '../registry/accounts';
 import { CodeStore } from '../registry/code-store';
 import { type Db, openDatabase } from '../registry/database';
@@ -15,9 +19,11 @@ export interface Stores {
   accounts: AccountStore;
   namespaces: NamespaceRegistry;
   registry: FunctionRegistry;
+  logStore: LogStore;
 }
 
-export function openStores(dataDir: string): Stores {
+/** Opens the stores on a data dir; the log store is `<dataDir>/logs.sqlite` unless one is given. */
+export function openStores(dataDir: string, logStore?: LogStore): Stores {
   const db = openDatabase(dataDir);
   const codeStore = new CodeStore(dataDir);
   return {
@@ -26,7 +32,18 @@ export function openStores(dataDir: string): Stores {
     accounts: new AccountStore(db, dataDir),
     namespaces: new NamespaceRegistry(db),
     registry: new FunctionRegistry(db, codeStore),
+    logStore: logStore ?? openSqliteLogStore({ file: path.join(dataDir, 'logs.sqlite') }),
   };
+}
+
+/** The stores as the config says: the log store may be PostgreSQL. */
+export async function openConfiguredStores(config: LonghaulConfig): Promise<Stores> {
+  return openStores(config.dataDir, await openLogStore(config));
+}
+
+export async function closeStores(stores: Stores): Promise<void> {
+  await stores.logStore.close();
+  stores.db.close();
 }
 
 export async function connectClient(address: string, namespace: string): Promise<{ connection: Connection; client: Client }> {

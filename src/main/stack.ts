@@ -5,8 +5,9 @@ import { createLogger } from '../logger';
 import { ensureFirstAccount } from '../registry/first-account';
 import { type DevServer, startDevServer } from '../temporal/dev-server';
 import { installRuntimeLogging } from '../temporal/runtime-logging';
-import { startApi, startWorker } from './components';
-import { connectClient, openStores } from './services';
+import { retentionOf, startApi, startWorker } from './components';
+import { startLogRetention } from '../logs/retention';
+import { closeStores, connectClient, openConfiguredStores } from './services';
 
 async function main() {
   const config = loadConfig();
@@ -25,11 +26,12 @@ async function main() {
     address = devServer.address;
   }
   installRuntimeLogging(logger);
-  const stores = openStores(config.dataDir);
+  const stores = await openConfiguredStores(config);
   const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
   const temporal = await connectClient(address, config.temporalNamespace);
   const api = await startApi(config, stores, temporal, logger);
   const worker = await startWorker(config, address, stores, logger);
+  const retention = startLogRetention(stores.logStore, retentionOf(config), logger);
 
   console.log(
     [
@@ -58,8 +60,9 @@ async function main() {
   // Temporal's runtime shuts the worker down on the same signals; run() resolves once it has.
   await worker.run();
   await api.close();
+  await retention.stop();
   await temporal.connection.close();
-  stores.db.close();
+  await closeStores(stores);
   await devServer?.stop();
   console.log('Stopped.');
 }

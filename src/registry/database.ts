@@ -54,6 +54,9 @@ const migrations: string[] = [
      PRIMARY KEY (account_id, namespace, name, version),
      FOREIGN KEY (account_id, namespace, name) REFERENCES functions(account_id, namespace, name) ON DELETE CASCADE
    );`,
+  // The log destination (SCF's CLS logset and topic) of a version; '' in both means none.
+  `ALTER TABLE function_versions ADD COLUMN logset_id TEXT NOT NULL DEFAULT '';
+   ALTER TABLE function_versions ADD COLUMN topic_id TEXT NOT NULL DEFAULT '';`,
 ];
 
 /**
@@ -72,14 +75,16 @@ export function openDatabase(dataDir: string): Db {
 
 function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (step INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const applied = new Set(
-    (db.prepare('SELECT step FROM schema_migrations').all() as { step: number }[]).map((r) => r.step),
-  );
-  migrations.forEach((sql, step) => {
-    if (applied.has(step)) return;
-    db.transaction(() => {
+  // IMMEDIATE, with the applied steps read inside it: an API and a worker opening one file at once take turns,
+  // where both would otherwise apply a step (and the second ALTER TABLE ... ADD COLUMN fail at startup).
+  db.transaction(() => {
+    const applied = new Set(
+      (db.prepare('SELECT step FROM schema_migrations').all() as { step: number }[]).map((r) => r.step),
+    );
+    migrations.forEach((sql, step) => {
+      if (applied.has(step)) return;
       db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (step, applied_at) VALUES (?, ?)').run(step, new Date().toISOString());
-    })();
-  });
+    });
+  }).immediate();
 }

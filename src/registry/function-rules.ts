@@ -1,5 +1,7 @@
-import { LonghaulError } from '../errors';
+import { type ErrorCode, LonghaulError } from '../errors';
 import { reservedEnvironmentPrefixes } from '../runtime/function-env';
+import { runtimeFamilies, runtimeKindOf } from '../runtime/runtimes';
+import type { LogDestination } from './functions';
 
 /** SCF's rule: letters, digits, - and _, starting with a letter, not ending with - or _, 2–60 characters. */
 const functionNamePattern = /^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/;
@@ -7,10 +9,11 @@ const namespacePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,28}[A-Za-z0-9]$|^[A-Za-z0-
 /** `file.method`, where file may sit in a sub folder; no "..", no absolute paths. */
 const handlerPattern = /^(?!\/)(?!.*\.\.\/)[A-Za-z0-9_\-/.]+\.[A-Za-z_$][A-Za-z0-9_$]*$/;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A CLS logset or topic id: Tencent's are UUIDs; simple names such as prod-logs are accepted too. */
+const logDestinationIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** SCF runtime names longhaul runs, and the local runtime each maps to (README: "Runtimes"). */
-const runtimePattern = /^Nodejs\d+(\.\d+)?$/;
-export const exampleRuntimes = ['Nodejs20.15', 'Nodejs18.15', 'Nodejs16.13', 'Nodejs14.18', 'Nodejs12.16'];
+/** SCF runtime names longhaul runs; the table of what runs each is src/runtime/runtimes.ts (docs/runtimes.md). */
+export const exampleRuntimes = runtimeFamilies.flatMap((family) => family.examples);
 
 export const limits = {
   minTimeoutSeconds: 1,
@@ -42,10 +45,11 @@ export function validateNamespace(name: unknown): string {
 }
 
 export function validateRuntime(runtime: unknown): string {
-  if (typeof runtime !== 'string' || !runtimePattern.test(runtime)) {
+  if (typeof runtime !== 'string' || runtimeKindOf(runtime) === undefined) {
     throw new LonghaulError(
       'InvalidParameterValue.Runtime',
-      `Runtime must be a Node.js runtime such as ${exampleRuntimes.join(', ')} (all run on this machine's Node.js)`,
+      "Runtime must be NodejsX.Y (such as Nodejs18.15; runs on the machine's Node.js), Python3.X (such as " +
+        "Python3.9; runs on the machine's python3) or CustomRuntime (an executable bootstrap in the package)",
     );
   }
   return runtime;
@@ -121,6 +125,40 @@ export function validateDescription(description: unknown): string {
     throw new LonghaulError('InvalidParameterValue.Description', 'Description must be a string of at most 1000 characters');
   }
   return description;
+}
+
+const logDestinationParts = {
+  logsetId: { code: 'InvalidParameterValue.ClsLogsetId', label: 'logsetId (SCF: ClsLogsetId)' },
+  topicId: { code: 'InvalidParameterValue.ClsTopicId', label: 'topicId (SCF: ClsTopicId)' },
+} as const satisfies Record<string, { code: ErrorCode; label: string }>;
+
+function validateLogDestinationId(value: unknown, part: keyof typeof logDestinationParts): string {
+  if (value === '') return value;
+  if (typeof value !== 'string' || !logDestinationIdPattern.test(value)) {
+    const { code, label } = logDestinationParts[part];
+    throw new LonghaulError(code, `${label} must be 1-64 letters, digits, - or _ (a CLS id, or a name such as prod-logs)`);
+  }
+  return value;
+}
+
+/**
+ * A log destination names both its logset and its topic, or neither ('' in both: no real-time logs, as in
+ * SCF). Half a destination is refused rather than ignored, so a typo cannot silently switch logs off.
+ */
+export function validateLogDestination(logsetId: unknown, topicId: unknown): LogDestination {
+  const destination = {
+    logsetId: validateLogDestinationId(logsetId, 'logsetId'),
+    topicId: validateLogDestinationId(topicId, 'topicId'),
+  };
+  if ((destination.logsetId === '') !== (destination.topicId === '')) {
+    const [missing, given] = destination.logsetId === '' ? (['logsetId', 'topicId'] as const) : (['topicId', 'logsetId'] as const);
+    const { code, label } = logDestinationParts[missing];
+    throw new LonghaulError(
+      code,
+      `${label} is required with ${logDestinationParts[given].label}: a log destination names both, or neither`,
+    );
+  }
+  return destination;
 }
 
 /** `$LATEST` or a published version number. */

@@ -1,6 +1,7 @@
 import { LonghaulError } from '../errors';
 import type { CodeStore } from './code-store';
 import type { Db } from './database';
+import { type Row, orderColumns, selectView, toView } from './function-rows';
 import { inspectZip } from './zip';
 
 /** A function's settings at one version: everything an event of that version runs with. */
@@ -12,6 +13,20 @@ export interface FunctionVersionConfig {
   memoryMb: number;
   environment: Record<string, string>;
   description: string;
+  /** The CLS logset and topic its output is shipped to; both '' when it has none (no real-time logs). */
+  logsetId: string;
+  topicId: string;
+}
+
+/** Where a function's output is shipped: SCF's CLS logset and topic. */
+export interface LogDestination {
+  logsetId: string;
+  topicId: string;
+}
+
+/** Where a function's logs go, or undefined when it names no destination (as in SCF: no real-time logs). */
+export function logDestinationOf(fn: Pick<FunctionVersionConfig, 'logsetId' | 'topicId'>): LogDestination | undefined {
+  return fn.logsetId && fn.topicId ? { logsetId: fn.logsetId, topicId: fn.topicId } : undefined;
 }
 
 export interface FunctionView extends FunctionVersionConfig {
@@ -28,7 +43,9 @@ export interface FunctionView extends FunctionVersionConfig {
   modTime: string;
 }
 
-export interface NewFunction extends Omit<FunctionVersionConfig, 'codeSha256' | 'codeSize'> {
+/** A function to create; one given no log destination has none. */
+export interface NewFunction
+  extends Omit<FunctionVersionConfig, 'codeSha256' | 'codeSize' | 'logsetId' | 'topicId'>, Partial<LogDestination> {
   namespace: string;
   name: string;
   runtime: string;
@@ -38,7 +55,9 @@ export interface NewFunction extends Omit<FunctionVersionConfig, 'codeSha256' | 
 }
 
 export type ConfigurationPatch = Partial<
-  Pick<FunctionVersionConfig, 'timeoutSeconds' | 'memoryMb' | 'environment' | 'description'> & { traceEnable: boolean }
+  Pick<FunctionVersionConfig, 'timeoutSeconds' | 'memoryMb' | 'environment' | 'description' | 'logsetId' | 'topicId'> & {
+    traceEnable: boolean;
+  }
 >;
 
 export interface ListFunctionsQuery {
@@ -47,56 +66,6 @@ export interface ListFunctionsQuery {
   searchKey?: string;
   orderBy: 'AddTime' | 'ModTime' | 'FunctionName';
   order: 'ASC' | 'DESC';
-}
-
-interface Row {
-  account_id: string;
-  namespace: string;
-  name: string;
-  runtime: string;
-  async_run_enable: number;
-  trace_enable: number;
-  trace_enabled_at: string | null;
-  add_time: string;
-  version: string;
-  handler: string;
-  code_sha256: string;
-  code_size: number;
-  timeout_seconds: number;
-  memory_mb: number;
-  environment: string;
-  description: string;
-  mod_time: string;
-}
-
-const selectView = `SELECT f.account_id, f.namespace, f.name, f.runtime, f.async_run_enable, f.trace_enable,
-  f.trace_enabled_at, f.add_time, v.version, v.handler, v.code_sha256, v.code_size, v.timeout_seconds, v.memory_mb,
-  v.environment, v.description, v.mod_time
-  FROM functions f JOIN function_versions v
-  ON v.account_id = f.account_id AND v.namespace = f.namespace AND v.name = f.name`;
-
-const orderColumns = { AddTime: 'f.add_time', ModTime: 'v.mod_time', FunctionName: 'f.name' } as const;
-
-function toView(row: Row): FunctionView {
-  return {
-    accountId: row.account_id,
-    namespace: row.namespace,
-    name: row.name,
-    version: row.version,
-    runtime: row.runtime,
-    asyncRunEnable: row.async_run_enable === 1,
-    traceEnable: row.trace_enable === 1,
-    traceEnabledAt: row.trace_enabled_at,
-    addTime: row.add_time,
-    modTime: row.mod_time,
-    handler: row.handler,
-    codeSha256: row.code_sha256,
-    codeSize: row.code_size,
-    timeoutSeconds: row.timeout_seconds,
-    memoryMb: row.memory_mb,
-    environment: JSON.parse(row.environment) as Record<string, string>,
-    description: row.description,
-  };
 }
 
 const now = () => new Date().toISOString();
@@ -126,6 +95,8 @@ export class FunctionRegistry {
             input.traceEnable ? time : null, time);
         this.insertVersion(accountId, input.namespace, input.name, '$LATEST', {
           ...input,
+          logsetId: input.logsetId ?? '',
+          topicId: input.topicId ?? '',
           codeSha256: sha256,
           codeSize: size,
         }, time);
@@ -197,10 +168,11 @@ export class FunctionRegistry {
       this.db
         .prepare(
           `UPDATE function_versions SET timeout_seconds = ?, memory_mb = ?, environment = ?, description = ?,
-           mod_time = ? WHERE account_id = ? AND namespace = ? AND name = ? AND version = '$LATEST'`,
+           logset_id = ?, topic_id = ?, mod_time = ?
+           WHERE account_id = ? AND namespace = ? AND name = ? AND version = '$LATEST'`,
         )
-        .run(next.timeoutSeconds, next.memoryMb, JSON.stringify(next.environment), next.description, time,
-          accountId, namespace, name);
+        .run(next.timeoutSeconds, next.memoryMb, JSON.stringify(next.environment), next.description, next.logsetId,
+          next.topicId, time, accountId, namespace, name);
       if (patch.traceEnable !== undefined && patch.traceEnable !== current.traceEnable) {
         this.db
           .prepare(`UPDATE functions SET trace_enable = ?, trace_enabled_at = ? WHERE account_id = ? AND namespace = ? AND name = ?`)
@@ -267,10 +239,11 @@ export class FunctionRegistry {
     this.db
       .prepare(
         `INSERT INTO function_versions (account_id, namespace, name, version, handler, code_sha256, code_size,
-         timeout_seconds, memory_mb, environment, description, mod_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         timeout_seconds, memory_mb, environment, description, logset_id, topic_id, mod_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(accountId, namespace, name, version, config.handler, config.codeSha256, config.codeSize, config.timeoutSeconds,
-        config.memoryMb, JSON.stringify(config.environment), config.description, time);
+        config.memoryMb, JSON.stringify(config.environment), config.description, config.logsetId, config.topicId, time);
   }
 
   private requireFunction(accountId: string, namespace: string, name: string): void {

@@ -1,8 +1,13 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { bootstrapCommand, bootstrapProblem, startRuntimeApi } from './custom-runtime';
+import { type PythonInterpreter, python3Interpreter, runtimeKindOf } from './runtimes';
 
-/** What the in-process runner answered on fd 3 (see node-runner.cjs). */
+/**
+ * How the event ended, as its runtime reported it: the runner's answer on fd 3 (node-runner.cjs,
+ * python-runner.py), or what a custom runtime's bootstrap posted to its runtime API (custom-runtime.ts).
+ */
 export type RunnerAnswer =
   | { kind: 'result'; result: unknown; maxRssBytes: number }
   | { kind: 'error'; errorType: string; message: string; stack?: string; maxRssBytes: number }
@@ -19,6 +24,8 @@ export interface ProcessOutcome {
 }
 
 export interface LaunchSpec {
+  /** The function's SCF runtime name (Nodejs18.15, Python3.9, CustomRuntime, ...): it picks the runtime. */
+  runtime: string;
   codeDir: string;
   workDir: string;
   handler: string;
@@ -36,47 +43,163 @@ export interface LaunchSpec {
   onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
+/** What one runtime's launcher needs: the spec, its runtime already chosen. */
+export type RunSpec = Omit<LaunchSpec, 'runtime'>;
+
 /** A running function process; it leads its own process group so its whole tree can be signalled. */
 export interface FunctionProcess {
   readonly pid: number;
   readonly outcome: Promise<ProcessOutcome>;
   /** Sends a signal to every process of the group; false when none is left. */
   signalGroup(signal: NodeJS.Signals): boolean;
+  /**
+   * Stops reading the function's output (backpressure: once the pipes fill, its writes block) or starts
+   * again. The outcome waits for paused output to be read, so nothing is dropped by pausing.
+   */
+  setOutputPaused(paused: boolean): void;
 }
 
 /** Answers larger than this are refused, so a function cannot exhaust the worker's memory. */
 const maxAnswerBytes = 6 * 1024 * 1024;
 
-/** How long output may still drain after the process exited. */
-const pipeDrainLimitMs = 2000;
+/**
+ * After the process exited, output may keep draining while it flows. A process that left the group
+ * (setsid) could hold the pipes open forever: stop waiting once they are idle this long, or after the cap.
+ */
+const pipeIdleLimitMs = 2000;
+const pipeDrainCapMs = 60_000;
 
 const nodeRunnerPath = path.join(__dirname, 'node-runner.cjs');
+const pythonRunnerPath = path.join(__dirname, 'python-runner.py');
 
 /**
- * Starts the Node.js runtime for one event. The handler runs in a fresh process group with only the given
- * environment; its stdout and stderr go to `onOutput`; the outcome resolves once the process has exited.
+ * Starts one event's process with the runtime its SCF runtime name maps to (src/runtime/runtimes.ts). The
+ * process leads a fresh process group with only the given environment; its stdout and stderr go to
+ * `onOutput`; the outcome resolves once it has exited and its output is read. If the worker dies, the
+ * group dies with it: each runtime watches fd 3, whose other end only the worker holds.
  */
-export function launchNodeFunction(spec: LaunchSpec): FunctionProcess {
-  const started = Date.now();
-  const child = spawn(process.execPath, [nodeRunnerPath], {
-    cwd: spec.workDir,
-    env: spec.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-  });
-  if (child.pid === undefined) throw new Error('The function process could not be started');
-  const pid = child.pid;
-  const stdout = child.stdout!;
-  const stderr = child.stderr!;
-  const control = child.stdio[3] as unknown as NodeJS.ReadWriteStream & Readable;
-  control.on('error', () => undefined); // a dead runner closes the pipe; the exit event says the rest
-  stdout.on('data', (chunk: Buffer) => spec.onOutput('stdout', chunk));
-  stderr.on('data', (chunk: Buffer) => spec.onOutput('stderr', chunk));
+export async function launchFunction(spec: LaunchSpec): Promise<FunctionProcess> {
+  const kind = runtimeKindOf(spec.runtime);
+  if (kind === 'node') return launchNodeFunction(spec);
+  if (kind === 'python3') return launchPythonFunction(spec, await python3Interpreter());
+  if (kind === 'custom') return launchCustomFunction(spec);
+  throw new Error(`The runtime ${spec.runtime} is not one longhaul runs`);
+}
 
+/** The Node.js runtime: node-runner.cjs on the worker's own Node.js. */
+export function launchNodeFunction(spec: RunSpec): FunctionProcess {
+  return startRunner(process.execPath, [nodeRunnerPath], spec, spec.env);
+}
+
+/**
+ * The Python 3 runtime: python-runner.py. -u: unbuffered; -s: no user site-packages; -B: no __pycache__
+ * written into the code package, which every event of that code shares. PYTHON* variables are the
+ * function's own (the environment has nothing of the worker's), so they are honoured, not isolated away.
+ */
+function launchPythonFunction(spec: RunSpec, python: PythonInterpreter): FunctionProcess {
+  // A `python3` the function starts itself is the interpreter it runs on, not some other one on the PATH.
+  const env = {
+    ...spec.env,
+    PATH: [path.dirname(python.executable), spec.env.PATH].filter(Boolean).join(':'),
+  };
+  return startRunner(python.executable, ['-u', '-s', '-B', pythonRunnerPath], spec, env);
+}
+
+/** A runner of ours (Node or Python): the invocation goes in on fd 3, the answer comes back on it. */
+function startRunner(
+  command: string,
+  args: string[],
+  spec: RunSpec,
+  env: Record<string, string>,
+): FunctionProcess {
+  const started = Date.now();
+  const child = spawn(command, args, {
+    cwd: spec.workDir,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  const control = child.stdio[3] as unknown as NodeJS.ReadWriteStream & Readable;
   const answer = readAnswer(control);
   control.write(
-    JSON.stringify({ codeDir: spec.codeDir, handler: spec.handler, event: spec.event, context: spec.context }) + '\n',
+    JSON.stringify({
+      codeDir: spec.codeDir,
+      handler: spec.handler,
+      event: spec.event,
+      context: spec.context,
+    }) + '\n',
   );
+  return supervise(child, spec, started, {
+    framed: child.stdio[4] as unknown as Readable,
+    answer: () => answer,
+  });
+}
+
+/**
+ * The custom runtime: `<code>/bootstrap`, any program, asks this event's runtime API for the event and
+ * posts the answer. It runs in the code directory (SCF's bootstraps find their files relative to it). The
+ * first answer ends the event: the group is killed then, the bootstrap having no further event to wait for.
+ */
+async function launchCustomFunction(spec: RunSpec): Promise<FunctionProcess> {
+  const started = Date.now();
+  const bootstrap = path.join(spec.codeDir, 'bootstrap');
+  const problem = bootstrapProblem(bootstrap);
+  const api = await startRuntimeApi({
+    event: spec.event,
+    context: spec.context,
+    presetAnswer: problem ? { kind: 'handler-not-found', message: problem, maxRssBytes: 0 } : undefined,
+  });
+  const { command, args } = bootstrapCommand(bootstrap);
+  let proc: FunctionProcess;
+  try {
+    const child = spawn(command, args, {
+      cwd: spec.codeDir,
+      env: { ...spec.env, ...api.environment(spec.handler) },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    child.once('error', () => api.close()); // not started after all: no one will ever call
+    if (child.pid !== undefined) api.admitGroup(child.pid);
+    proc = supervise(child, spec, started, { answer: () => api.settle() });
+  } catch (err) {
+    api.close();
+    throw err;
+  }
+  void api.answered.then(() => proc.signalGroup('SIGKILL'));
+  return proc;
+}
+
+interface Protocol {
+  /** The runner's framed stdout+stderr (fd 4); absent for programs that only have their own fd 1 and 2. */
+  framed?: Readable;
+  /** The answer, asked for once the process has exited and its output is read. */
+  answer: () => Promise<RunnerAnswer | undefined>;
+}
+
+/** Reads the process's output, signals its group, and resolves the outcome once it exited and drained. */
+function supervise(
+  child: ChildProcess,
+  spec: RunSpec,
+  started: number,
+  { framed, answer }: Protocol,
+): FunctionProcess {
+  if (child.pid === undefined) throw new Error('The function process could not be started');
+  const pid = child.pid;
+  const control = child.stdio[3] as unknown as Readable;
+  control.on('error', () => undefined); // a dead process closes the pipe; the exit event says the rest
+  const outputs = [child.stdout!, child.stderr!, ...(framed ? [framed] : [])];
+  let paused = false;
+  let lastOutputAt = Date.now();
+  const deliver = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+    lastOutputAt = Date.now();
+    spec.onOutput(stream, chunk);
+  };
+  child.stdout!.on('data', (chunk: Buffer) => deliver('stdout', chunk));
+  child.stderr!.on('data', (chunk: Buffer) => deliver('stderr', chunk));
+  if (framed) {
+    const frames = new FrameReader(deliver);
+    framed.on('data', (chunk: Buffer) => frames.push(chunk));
+  }
 
   const signalGroup = (signal: NodeJS.Signals): boolean => {
     try {
@@ -87,30 +210,61 @@ export function launchNodeFunction(spec: LaunchSpec): FunctionProcess {
     }
   };
 
+  const setOutputPaused = (pause: boolean) => {
+    paused = pause;
+    for (const output of outputs) {
+      if (pause) output.pause();
+      else output.resume();
+    }
+  };
+
   const outcome = new Promise<ProcessOutcome>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (exitCode, signal) => {
-      // The event is over once its runner has exited: whatever it left behind in its group goes too.
+      // The event is over once its leader has exited: whatever it left behind in its group goes too.
       signalGroup('SIGKILL');
+      const exitedAt = Date.now();
+      let finished = false;
       const finish = () => {
-        void answer.then((a) => resolve({ answer: a, exitCode, signal, durationMs: Date.now() - started }));
+        if (finished) return;
+        finished = true;
+        clearInterval(drainWatch);
+        answer().then(
+          (a) => resolve({ answer: a, exitCode, signal, durationMs: exitedAt - started }),
+          reject,
+        );
       };
-      // 'close' means stdout/stderr are drained, so every line printed before the exit was delivered. A
-      // process that left the group (setsid) could hold the pipes open: stop waiting for it after a while.
-      const drainLimit = setTimeout(() => {
-        stdout.destroy();
-        stderr.destroy();
-        control.destroy();
+      // 'close' means every pipe is drained, so every line printed before the exit was delivered.
+      const drainWatch = setInterval(() => {
+        const now = Date.now();
+        const idle = !paused && now - lastOutputAt > pipeIdleLimitMs;
+        if (!idle && now - exitedAt < pipeDrainCapMs) return;
+        for (const stream of [...outputs, control]) stream.destroy();
         finish();
-      }, pipeDrainLimitMs);
-      child.once('close', () => {
-        clearTimeout(drainLimit);
-        finish();
-      });
+      }, 250);
+      child.once('close', finish);
     });
   });
 
-  return { pid, outcome, signalGroup };
+  return { pid, outcome, signalGroup, setOutputPaused };
+}
+
+/** Splits the runner's fd 4 byte stream back into (stream, bytes) frames. */
+class FrameReader {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly onFrame: (stream: 'stdout' | 'stderr', bytes: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    while (this.pending.length >= 5) {
+      const length = this.pending.readUInt32BE(1);
+      if (this.pending.length < 5 + length) return;
+      const stream = this.pending[0] === 2 ? 'stderr' : 'stdout';
+      this.onFrame(stream, this.pending.subarray(5, 5 + length));
+      this.pending = this.pending.subarray(5 + length);
+    }
+  }
 }
 
 function readAnswer(control: Readable): Promise<RunnerAnswer | undefined> {

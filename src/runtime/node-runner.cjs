@@ -1,11 +1,54 @@
 'use strict';
 // Runs inside the function's own child process: loads the handler from the code package, calls it with
-// (event, context) and reports the outcome to the worker over fd 3. stdout and stderr stay the user's.
+// (event, context) and reports the outcome to the worker over fd 3. What the handler writes to
+// process.stdout and process.stderr goes, framed with its stream, over fd 4 (see forwardOutput).
 // Plain CommonJS with no dependencies, so nothing of the service is loaded into the user's process.
 const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
+
+/** fd 4 carries frames [1 byte stream: 1 stdout, 2 stderr][4 bytes length, big endian][bytes]. */
+const outputFd = 4;
+const maxFrameBytes = 64 * 1024;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+function writeFully(buffer) {
+  let written = 0;
+  while (written < buffer.length) {
+    try {
+      written += fs.writeSync(outputFd, buffer, written, buffer.length - written);
+    } catch (err) {
+      // A full pipe on a non-blocking fd: wait a little, which is the worker's backpressure reaching us.
+      if (err.code === 'EPIPE') return; // the worker is gone; the control pipe closing ends us too
+      if (err.code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 2);
+    }
+  }
+}
+
+/**
+ * Both streams share one pipe, written synchronously, so the worker sees stdout and stderr lines in the
+ * exact order the handler wrote them, and a line written before a crash or a kill is already in the pipe.
+ * Output that bypasses process.stdout (a child process, fs.writeSync(1)) still reaches fd 1 and 2.
+ */
+function forwardOutput(stream, tag) {
+  stream.write = function write(chunk, encoding, callback) {
+    if (typeof encoding === 'function') [callback, encoding] = [encoding, undefined];
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding || 'utf8') : Buffer.from(chunk);
+    for (let start = 0; start < bytes.length; start += maxFrameBytes) {
+      const part = bytes.subarray(start, start + maxFrameBytes);
+      const header = Buffer.alloc(5);
+      header.writeUInt8(tag, 0);
+      header.writeUInt32BE(part.length, 1);
+      writeFully(Buffer.concat([header, part]));
+    }
+    if (callback) process.nextTick(callback);
+    return true;
+  };
+}
+forwardOutput(process.stdout, 1);
+forwardOutput(process.stderr, 2);
 
 const control = new net.Socket({ fd: 3, readable: true, writable: true });
 let answered = false;

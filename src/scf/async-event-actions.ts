@@ -11,7 +11,7 @@ type Query = Record<string, string | string[] | undefined>;
 const numberText = (value: unknown) => (typeof value === 'number' ? String(value) : undefined);
 
 /** The function (and, when given, the version, which must exist) an event action is about. */
-function target(c: ScfContext, p: Params) {
+export function target(c: ScfContext, p: Params) {
   const namespace = namespaceOf(p);
   const name = functionNameOf(p);
   const fn = c.deps.registry.get(c.accountId, namespace, name);

@@ -8,6 +8,7 @@ import type { ScfAction, ScfActions, ScfResult } from './action';
 import { asyncEventActions } from './async-event-actions';
 import { functionActions } from './function-actions';
 import { invokeActions } from './invoke-actions';
+import { logActions } from './log-actions';
 import { namespaceActions } from './namespace-actions';
 import { type Params, checkParams } from './params';
 import { ReplayGuard, verifyTc3 } from './tc3';
@@ -20,6 +21,7 @@ export const scfActions: ScfActions = {
   ...namespaceActions,
   ...invokeActions,
   ...asyncEventActions,
+  ...logActions,
   ...unsupportedActions,
 };
 

@@ -87,7 +87,6 @@ export const functionActions: ScfActions = {
       TraceEnable: 'string',
     },
     async run(c, p) {
-      refuseUnsupported(p, ['ClsLogsetId', 'ClsTopicId']);
       if (p.Type !== undefined && p.Type !== 'Event')
         throw new LonghaulError('UnsupportedOperation', 'longhaul runs only Type Event functions');
       const input = parseCreateFunction(
@@ -101,6 +100,8 @@ export const functionActions: ScfActions = {
           memorySize: p.MemorySize,
           environment: environmentOf(p.Environment),
           description: p.Description,
+          logsetId: p.ClsLogsetId,
+          topicId: p.ClsTopicId,
           asyncRunEnable: scfFlag(p.AsyncRunEnable, 'AsyncRunEnable'),
           traceEnable: scfFlag(p.TraceEnable, 'TraceEnable'),
         }),
@@ -169,7 +170,6 @@ export const functionActions: ScfActions = {
       Publish: 'string',
     },
     run(c, p) {
-      refuseUnsupported(p, ['ClsLogsetId', 'ClsTopicId']);
       const current = c.deps.registry.get(c.accountId, namespaceOf(p), functionNameOf(p));
       const patch = parseConfigurationPatch(
         current,
@@ -179,6 +179,8 @@ export const functionActions: ScfActions = {
           environment: environmentOf(p.Environment),
           description: p.Description,
           runtime: p.Runtime,
+          logsetId: p.ClsLogsetId,
+          topicId: p.ClsTopicId,
         }),
         c.deps.config.maxAsyncTimeoutSeconds,
       );

@@ -139,6 +139,9 @@ export function functionFields(fn: FunctionView, timeZone: string) {
     Type: 'Event',
     AsyncRunEnable: flag(fn.asyncRunEnable),
     TraceEnable: flag(fn.traceEnable),
+    // SCF answers '' for a function without a log destination.
+    ClsLogsetId: fn.logsetId,
+    ClsTopicId: fn.topicId,
     AddTime: scfSeconds(fn.addTime, timeZone),
     ModTime: scfSeconds(fn.modTime, timeZone),
   };

@@ -3,8 +3,6 @@ import type { ScfAction, ScfActions } from './action';
 
 /** Actions of the SCF contract that longhaul names but does not implement: a clear refusal, never a fake success. */
 const unsupported: Record<string, string> = {
-  GetFunctionLogs:
-    "function logs are not collected by longhaul; read an event's log tail with GET /v1/events/{requestId} on the REST API",
   PutReservedConcurrencyConfig: 'reserved concurrency is not configurable in longhaul',
   GetReservedConcurrencyConfig: 'reserved concurrency is not configurable in longhaul',
   DeleteReservedConcurrencyConfig: 'reserved concurrency is not configurable in longhaul',

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
+import { type LogLimits, defaultLogLimits } from '../logs/attempt-log';
+import type { LogStore } from '../logs/log-store';
 import type { CodeStore } from '../registry/code-store';
 
 export interface WorkerDeps {
@@ -16,6 +18,10 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Where per-event working directories go. */
   workRoot?: string;
+  /** Where functions with a log destination send their output. */
+  logStore?: LogStore;
+  /** Line, volume and batching limits of event logs; the defaults when absent. */
+  logLimits?: LogLimits;
 }
 
 export const workflowsPath = path.resolve(__dirname, '../../workflows/index.ts');
@@ -27,7 +33,13 @@ export function createFunctionWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ codeStore: deps.codeStore, logger: deps.logger, workRoot: deps.workRoot }),
+    activities: createActivities({
+      codeStore: deps.codeStore,
+      logger: deps.logger,
+      workRoot: deps.workRoot,
+      logStore: deps.logStore,
+      logLimits: deps.logLimits ?? defaultLogLimits,
+    }),
     maxConcurrentActivityTaskExecutions: deps.concurrency,
     // Cancellation reaches an activity only with a heartbeat: flush them every second so terminate is prompt.
     maxHeartbeatThrottleInterval: '1s',

@@ -16,11 +16,16 @@ export class ApiClient {
     return new ApiClient(this.baseUrl, secretId, secretKey);
   }
 
+  /** The Authorization header this client sends, for requests made without it (streams). */
+  authorization(): string {
+    return `Basic ${Buffer.from(`${this.secretId}:${this.secretKey}`).toString('base64')}`;
+  }
+
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
     const response = await fetch(this.baseUrl + path, {
       method,
       headers: {
-        authorization: `Basic ${Buffer.from(`${this.secretId}:${this.secretKey}`).toString('base64')}`,
+        authorization: this.authorization(),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },

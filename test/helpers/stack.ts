@@ -6,7 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBun
 import pino from 'pino';
 import { type LonghaulConfig, loadConfig } from '../../src/config';
 import { type RunningApi, startApi } from '../../src/main/components';
-import { type Stores, openStores } from '../../src/main/services';
+import { type Stores, closeStores, openStores } from '../../src/main/services';
+import type { LogStore } from '../../src/logs/log-store';
 import { ensureFirstAccount } from '../../src/registry/first-account';
 import { createFunctionWorker, workflowsPath } from '../../src/worker/create-worker';
 import { ApiClient } from './api-client';
@@ -41,6 +42,8 @@ export interface TestStack {
   stores: Stores;
   api: RunningApi;
   client: ApiClient;
+  /** The account `client` signs in as. */
+  accountId: string;
   worker: Worker;
   workerRun: Promise<void>;
   dataDir: string;
@@ -56,7 +59,7 @@ export interface TestStack {
  * The real thing for one test file: a Temporal dev server (the pinned CLI), the stores on a fresh data dir,
  * a worker and the REST API on an ephemeral port.
  */
-export async function startTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(overrides: Record<string, string> = {}, options: { logStore?: LogStore } = {}): Promise<TestStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-test-'));
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: temporalCli() }, ui: false },
@@ -69,7 +72,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
     LONGHAUL_TASK_QUEUE: `longhaul-test-${path.basename(dataDir)}`,
     ...overrides,
   });
-  const stores = openStores(dataDir);
+  const stores = openStores(dataDir, options.logStore);
   const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
   const temporal = { connection: env.connection, client: env.client };
   let api = await startApi(config, stores, temporal, quietLogger);
@@ -88,6 +91,8 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
       codeStore: stores.codeStore,
       logger: quietLogger,
       concurrency: 20,
+      logStore: stores.logStore,
+      logLimits: config.logLimits,
       workflowBundle: await workflowBundle(),
     });
     const entry = { worker, run: worker.run() };
@@ -104,6 +109,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
       return api;
     },
     client,
+    accountId: first.accountId,
     worker: first_.worker,
     workerRun: first_.run,
     dataDir,
@@ -121,7 +127,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
       await Promise.allSettled(workers.map((w) => w.run));
       await Promise.allSettled(connections.map((c) => c.close()));
       await api.close();
-      stores.db.close();
+      await closeStores(stores);
       await env.teardown();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
