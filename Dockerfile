@@ -13,6 +13,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:20-bookworm-slim
+# python3 for the Python 3 runtime, curl for custom runtimes' bootstraps (SCF's examples use it).
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 curl ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
 # A fixed, unprivileged user. /data is created and owned by it before VOLUME, so a fresh named
 # volume mounted there starts out writable by it.
 RUN groupadd --system longhaul \

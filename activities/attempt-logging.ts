@@ -5,6 +5,7 @@ import { AttemptLog, type LogLimits } from '../src/logs/attempt-log';
 import type { LogStore } from '../src/logs/log-store';
 import type { AttemptSummary } from '../src/logs/platform-lines';
 import type { ProcessOutcome } from '../src/runtime/launcher';
+import type { SandboxIdentity } from '../src/runtime/sandbox';
 import type { EventInput, RunReport } from '../workflows/contracts';
 import { failureTypes } from '../workflows/contracts';
 import { statusCodes } from '../workflows/status-codes';
@@ -12,8 +13,10 @@ import { statusCodes } from '../workflows/status-codes';
 /** What the activity learns about the process while it runs, for the report line. */
 export interface ProcessWatch {
   outcome?: ProcessOutcome;
-  /** Highest VmHWM seen in /proc while the process ran, in bytes. */
+  /** Highest resident memory seen while the process ran (its VmHWM, or its whole group's), in bytes. */
   sampledPeakRssBytes: number;
+  /** The user the attempt runs as, when sandboxed. */
+  identity?: SandboxIdentity;
 }
 
 /** Reads the process's peak resident memory from /proc; 0 once it is gone. */

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
@@ -11,17 +9,28 @@ import type { CodeStore } from '../src/registry/code-store';
 import { functionEnvironment } from '../src/runtime/function-env';
 import { type FunctionProcess, type ProcessOutcome, launchFunction } from '../src/runtime/launcher';
 import { OutputTail } from '../src/runtime/output-tail';
-import type { EventFailureDetails, EventInput, EventSuccess, RunReport, TerminateRequest } from '../workflows/contracts';
+import type {
+  EventFailureDetails,
+  EventInput,
+  EventSuccess,
+  HeartbeatDetails,
+  RunReport,
+  TerminateRequest,
+} from '../workflows/contracts';
 import { failureTypes } from '../workflows/contracts';
 import { terminateRequestQuery } from '../workflows/definitions';
 import { statusCodes } from '../workflows/status-codes';
 import { type ProcessWatch, closeAttemptLog, openAttemptLog, sampleRss, summaryOf } from './attempt-logging';
+import { prepareEventPlace } from './event-place';
+import { watchGroupMemory } from '../src/runtime/group-memory';
 
 export interface RunFunctionDeps {
   codeStore: CodeStore;
   logger: Logger;
   /** Where per-event working directories are made; each is removed when its event ends. */
   workRoot?: string;
+  /** Run each attempt as its own unprivileged user (needs root; see src/runtime/sandbox.ts). */
+  sandbox: boolean;
   /** Where functions with a log destination send their output; none means no real-time logs at all. */
   logStore?: LogStore;
   logLimits: LogLimits;
@@ -30,7 +39,8 @@ export interface RunFunctionDeps {
 type Ending =
   | { kind: 'exited'; outcome: ProcessOutcome }
   | { kind: 'timeout' }
-  | { kind: 'cancelled'; failure: CancelledFailure };
+  | { kind: 'cancelled'; failure: CancelledFailure }
+  | { kind: 'memory'; rssBytes: number };
 
 /** Heartbeats often enough that a cancel reaches the process within about a second. */
 const heartbeatIntervalMs = 1000;
@@ -42,11 +52,9 @@ const heartbeatIntervalMs = 1000;
  */
 export async function runFunction(deps: RunFunctionDeps, input: EventInput): Promise<EventSuccess> {
   const ctx = Context.current();
-  const { fn } = input;
-  const codeDir = await deps.codeStore.unpacked(fn.codeSha256);
-  const workDir = await fs.promises.mkdtemp(path.join(deps.workRoot ?? os.tmpdir(), 'longhaul-event-'));
+  const { codeDir, workDir, identity } = await prepareEventPlace(deps, input, ctx.info.attempt);
   const log = deps.logger.child({ requestId: input.requestId, attempt: ctx.info.attempt });
-  const watch: ProcessWatch = { sampledPeakRssBytes: 0 };
+  const watch: ProcessWatch = { sampledPeakRssBytes: 0, identity };
   let proc: FunctionProcess | undefined;
   const attemptLog = await openAttemptLog(deps.logStore, deps.logLimits, ctx, input, log, (high) =>
     proc?.setOutputPaused(high),
@@ -80,6 +88,9 @@ async function runInWorkDir(
 ): Promise<EventSuccess> {
   const { fn } = input;
   const tail = new OutputTail();
+  // Temporal gives a retried attempt the last heartbeat details of the one before: its checkpoint included.
+  const previous = ctx.info.heartbeatDetails as HeartbeatDetails | undefined;
+  const reported: HeartbeatDetails = { checkpoint: previous?.checkpoint ?? null };
   const timeLimitMs = fn.timeoutSeconds * 1000;
 
   const proc = await launchFunction({
@@ -95,38 +106,67 @@ async function runInWorkDir(
       namespace: fn.namespace,
       memoryLimitInMb: fn.memoryMb,
       timeLimitInMs: timeLimitMs,
+      checkpoint: reported.checkpoint,
     },
     env: functionEnvironment(fn, input.requestId, workDir, codeDir),
-    onOutput: (stream, chunk) => {
+    onOutput: (stream, chunk, raw) => {
       tail.push(chunk);
-      attemptLog?.output(stream, chunk);
+      attemptLog?.output(stream, chunk, raw);
+    },
+    identity: watch.identity,
+    onReport: (report) => {
+      if (report.kind === 'progress') {
+        reported.progress = { value: report.value, message: report.message, updatedAt: new Date().toISOString() };
+      } else {
+        reported.checkpoint = report.value;
+      }
+      ctx.heartbeat({ ...reported, pid: reported.pid }); // the SDK throttles what reaches the server
     },
   });
+  reported.pid = proc.pid;
   onStarted(proc);
   void proc.outcome.then((outcome) => (watch.outcome = outcome));
   log.info({ pid: proc.pid }, 'function process started');
-  ctx.heartbeat({ pid: proc.pid });
+  ctx.heartbeat(reported);
   const heartbeat = setInterval(() => {
     sampleRss(proc.pid, watch);
-    ctx.heartbeat({ pid: proc.pid });
+    ctx.heartbeat(reported);
   }, heartbeatIntervalMs);
   const deadline = new AbortController();
+  const memoryLimitBytes = fn.memoryMb * 1024 * 1024;
+  let stopMemoryWatch = () => {};
+  const overMemory = new Promise<Ending>((resolve) => {
+    stopMemoryWatch = watchGroupMemory(proc.pid, (rssBytes) => {
+      watch.sampledPeakRssBytes = Math.max(watch.sampledPeakRssBytes, rssBytes);
+      if (rssBytes > memoryLimitBytes) resolve({ kind: 'memory', rssBytes });
+    });
+  });
 
   try {
     const ending = await Promise.race<Ending>([
       proc.outcome.then((outcome) => ({ kind: 'exited', outcome })),
       sleep(timeLimitMs, undefined, { signal: deadline.signal }).then(() => ({ kind: 'timeout' }) as const),
       ctx.cancelled.catch((failure: CancelledFailure) => ({ kind: 'cancelled', failure }) as const),
+      overMemory,
     ]);
     const report = (outcome: ProcessOutcome | undefined, statusCode: number): RunReport => ({
       statusCode,
       durationMs: outcome?.durationMs ?? 0,
-      memUsageBytes: outcome?.answer?.maxRssBytes ?? 0,
+      memUsageBytes: Math.max(outcome?.answer?.maxRssBytes ?? 0, watch.sampledPeakRssBytes),
       logTail: tail.toString(),
       attempt: ctx.info.attempt,
     });
 
     if (ending.kind === 'exited') return settle(ending.outcome, report);
+    if (ending.kind === 'memory') {
+      proc.signalGroup('SIGKILL');
+      const outcome = await proc.outcome;
+      const usedMb = Math.ceil(ending.rssBytes / (1024 * 1024));
+      throw failure(failureTypes.memoryLimit, `The function used ${usedMb} MB, more than its ${fn.memoryMb} MB memory size`, {
+        ...report(outcome, statusCodes.memoryLimit),
+        memUsageBytes: ending.rssBytes,
+      });
+    }
     if (ending.kind === 'timeout') {
       proc.signalGroup('SIGKILL');
       const outcome = await proc.outcome;
@@ -142,6 +182,7 @@ async function runInWorkDir(
     return await stopOnCancel(ctx, input, proc, ending.failure, report, log, platformLine);
   } finally {
     clearInterval(heartbeat);
+    stopMemoryWatch();
     deadline.abort();
     proc.signalGroup('SIGKILL');
   }

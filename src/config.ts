@@ -46,6 +46,8 @@ export interface LonghaulConfig {
   /** How often a worker removes expired log records. */
   logPurgeIntervalSeconds: number;
   logLimits: LogLimits;
+  /** `auto`: user code runs as per-event unprivileged users when the worker runs as root; `off`: never. */
+  sandbox: 'auto' | 'off';
 }
 
 type Env = Record<string, string | undefined>;
@@ -74,6 +76,12 @@ function logStoreKind(env: Env): LonghaulConfig['logStore'] {
     throw new Error('LONGHAUL_LOG_STORE=postgres needs LONGHAUL_LOG_DATABASE_URL (postgres://user@host:port/db)');
   }
   return kind;
+}
+
+function sandboxMode(env: Env): LonghaulConfig['sandbox'] {
+  const mode = optional(env, 'LONGHAUL_SANDBOX') ?? 'auto';
+  if (mode !== 'auto' && mode !== 'off') throw new Error(`LONGHAUL_SANDBOX must be auto or off, got "${mode}"`);
+  return mode;
 }
 
 function timeZone(env: Env): string {
@@ -115,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logDatabaseUrl: optional(env, 'LONGHAUL_LOG_DATABASE_URL'),
     logRetentionHours: integer(env, 'LONGHAUL_LOG_RETENTION_HOURS', 72, 1, 24 * 365),
     logPurgeIntervalSeconds: integer(env, 'LONGHAUL_LOG_PURGE_INTERVAL_SECONDS', 600, 1, 86400),
+    sandbox: sandboxMode(env),
     logLimits: {
       ...defaultLogLimits,
       flushIntervalMs: integer(env, 'LONGHAUL_LOG_FLUSH_INTERVAL_MS', defaultLogLimits.flushIntervalMs, 1, 10_000),

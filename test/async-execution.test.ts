@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { searchAttributes as sa } from '../workflows/search-attributes';
 import { type TestStack, startTestStack } from './helpers/stack';
-import { eventually, processAlive, readPid, uniqueName } from './helpers/fixtures';
+import { eventually, exchangePath, processAlive, readPid, uniqueName } from './helpers/fixtures';
 import { createToolboxFunction, invokePath } from './helpers/functions';
 
 let stack: TestStack;
@@ -24,7 +23,8 @@ async function waitForEnd(requestId: string) {
   }, 60000);
 }
 
-const tmp = (name: string) => path.join(stack.dataDir, `${name}-${Math.random().toString(36).slice(2)}`);
+/** A function-facing file path: in the exchange dir, which a sandboxed function can write (unlike the data dir). */
+const tmp = (name: string) => exchangePath(name);
 
 test('a function that returns ends FINISHED with its result, its context and only its own environment', async () => {
   const name = await createWithHandler('index.echo', { environment: { GREETING: 'hello' } });

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { type RunningApi, startApi } from '../src/main/components';
 import { createFunctionWorker } from '../src/worker/create-worker';
 import { ApiClient, type ApiResponse } from './helpers/api-client';
-import { eventually, readPid, uniqueName, zipFixture } from './helpers/fixtures';
+import { eventually, exchangePath, readPid, uniqueName, zipFixture } from './helpers/fixtures';
 import { createToolboxFunction, invokePath } from './helpers/functions';
 import { type TestStack, startTestStack, workflowBundle } from './helpers/stack';
 
@@ -406,7 +406,7 @@ describe('isolation between accounts', () => {
     const name = await createToolboxFunction(stack.client, uniqueName('private-sleep'), {
       handler: 'index.sleep',
     });
-    const pidFile = path.join(stack.dataDir, `${name}.pid`);
+    const pidFile = exchangePath(`${name}.pid`);
     const invoked = await stack.client.post(invokePath(name), { pidFile, ms: 600000 });
     expect(invoked.status).toBe(202);
     const requestId: string = invoked.body.requestId;

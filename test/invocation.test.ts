@@ -3,7 +3,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { requestIdFor } from '../src/events/request-id';
 import { type TestStack, startTestStack } from './helpers/stack';
-import { eventually, uniqueName, zipFixture } from './helpers/fixtures';
+import { eventually, sharedExchangeFile, uniqueName, zipFixture } from './helpers/fixtures';
 import { createToolboxFunction, invokePath } from './helpers/functions';
 
 let stack: TestStack;
@@ -85,7 +85,7 @@ test('an unknown function or version is not found, and nothing is started', asyn
 
 test('invoking twice with one idempotency key returns one RequestId and runs once', async () => {
   const name = await createToolboxFunction(stack.client, uniqueName('idem'), { handler: 'index.count' });
-  const counterFile = path.join(stack.dataDir, `${name}.count`);
+  const counterFile = sharedExchangeFile(`${name}.count`);
   const first = await stack.client.post(invokePath(name), { counterFile, ms: 500 }, { 'idempotency-key': 'order-42' });
   const second = await stack.client.post(invokePath(name), { counterFile, ms: 500 }, { 'idempotency-key': 'order-42' });
   expect(first.status).toBe(202);

@@ -57,7 +57,7 @@ async function runThrough(target: LogStore, limits: LogLimits, handler: string, 
     event,
     context: { requestId, functionName: 'flood', functionVersion: '$LATEST', namespace: 'default', memoryLimitInMb: 128, timeLimitInMs: 60000 },
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    onOutput: (stream, chunk) => log.output(stream, chunk),
+    onOutput: (stream, chunk, raw) => log.output(stream, chunk, raw),
   });
   running.proc = proc;
   const outcome = await proc.outcome;

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { cutMarker } from '../src/logs/line-splitter';
-import { eventually, readPid } from './helpers/fixtures';
+import { eventually, exchangePath, readPid } from './helpers/fixtures';
 import { type LineJson, createLoggerFunction, invoke, readAllLines, userLines, waitForEnd } from './helpers/logs';
 import { type TestStack, startTestStack } from './helpers/stack';
 import { secondAccount } from './helpers/status-tracking';
@@ -17,7 +16,8 @@ afterAll(async () => {
 });
 
 const texts = (lines: LineJson[]) => lines.map((l) => l.text);
-const tmp = (name: string) => path.join(stack.dataDir, `${name}-${Math.random().toString(36).slice(2)}`);
+/** A function-facing file path: in the exchange dir, which a sandboxed function can write (unlike the data dir). */
+const tmp = (name: string) => exchangePath(name);
 
 /** Runs one event of a fresh logger function and returns the event and every stored line. */
 async function runToEnd(handler: string, event: unknown, options: Record<string, unknown> = {}) {
@@ -127,6 +127,8 @@ test('bytes that are not UTF-8, NUL and a grandchild writing to fd 1 are stored 
   expect(text).toContain('bad \uFFFD\uFFFD \uFFFD ok');
   expect(text).toContain('emoji 🎬 and 中文');
   expect(text).toContain('from a grandchild on fd 1');
+  // A partial line of the runner's and a grandchild's line never merge: each source is split on its own.
+  expect(text).toContain('framed, and no newline before the grandchild writes');
   expect(lines.find((l) => l.text === 'grandchild stderr')?.stream).toBe('stderr');
 });
 

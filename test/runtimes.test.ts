@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { eventually, processAlive, readPid, uniqueName, zipFixture } from './helpers/fixtures';
+import { eventually, exchangePath, processAlive, readPid, uniqueName, zipFixture } from './helpers/fixtures';
 import { zipOf } from './helpers/function-requests';
 import { invokePath } from './helpers/functions';
 import { readAllLines, userLines, waitForEnd } from './helpers/logs';
@@ -15,7 +15,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const tmp = (name: string) => path.join(stack.dataDir, `${name}-${Math.random().toString(36).slice(2)}`);
+/** A function-facing file path: in the exchange dir, which a sandboxed function can write (unlike the data dir). */
+const tmp = (name: string) => exchangePath(name);
 
 /** Creates a function with a log destination from a fixture folder or a zip (base64) and returns its name. */
 async function createFunction(runtime: string, handler: string, code: { fixture: string } | { zip: string }) {

@@ -1,6 +1,5 @@
 /** Async invocation and status tracking over the SCF endpoint, driven by the official SDK. */
-import path from 'node:path';
-import { eventually, processAlive, readPid, uniqueName, zipFixture } from './helpers/fixtures';
+import { eventually, exchangePath, processAlive, readPid, uniqueName, zipFixture } from './helpers/fixtures';
 import { type ScfClient, errorCode, scfClient, secondAccount } from './helpers/scf';
 import { type TestStack, startTestStack } from './helpers/stack';
 import { formatScfTime } from '../src/events/scf-time';
@@ -18,7 +17,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const tmp = (name: string) => path.join(stack.dataDir, `${name}-${Math.random().toString(36).slice(2)}`);
+/** A function-facing file path: in the exchange dir, which a sandboxed function can write (unlike the data dir). */
+const tmp = (name: string) => exchangePath(name);
 
 async function createAsync(handler: string): Promise<string> {
   const name = uniqueName('scf-async');

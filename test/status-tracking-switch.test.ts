@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { namespaceRetentionHours } from '../src/temporal/namespace-setup';
 import { searchAttributes as sa } from '../workflows/search-attributes';
-import { eventually, readPid } from './helpers/fixtures';
+import { eventually, exchangePath, readPid } from './helpers/fixtures';
 import { type TestStack, startTestStack } from './helpers/stack';
 import {
   createFn,
@@ -26,7 +25,7 @@ afterAll(async () => {
 });
 
 let files = 0;
-const pidFile = () => path.join(stack.dataDir, `switch-pid-${(files += 1)}`);
+const pidFile = () => exchangePath(`switch-pid-${(files += 1)}`);
 
 /** Starts a sleep event: ended at once (ms 0) or kept running. */
 async function start(fn: string, keepRunning: boolean) {

@@ -66,6 +66,15 @@ export interface EventFailureDetails extends RunReport {
   stack?: string;
 }
 
+/** What a running event's activity heartbeats: its process, and what the function reported (beyond SCF). */
+export interface HeartbeatDetails {
+  pid?: number;
+  /** The function's last progress report, shown in the event's status and the Temporal Web UI. */
+  progress?: { value: number; message: string; updatedAt: string };
+  /** The function's last checkpoint (small JSON); Temporal hands it to the next attempt after a failure. */
+  checkpoint?: unknown;
+}
+
 /** Memo key under which a terminated event keeps its run report. */
 export const abortReportMemo = 'abortReport';
 
@@ -81,6 +90,8 @@ export const failureTypes = {
   processExited: 'ProcessExited',
   /** The result could not be sent back (not JSON, too large). */
   badResult: 'InvalidResult',
+  /** The function's processes used more memory than its memory size. */
+  memoryLimit: 'MemoryLimitExceeded',
   /** The worker is going away: retried on another one. */
   platformInterrupted: 'PlatformInterrupted',
 } as const;

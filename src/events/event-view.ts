@@ -86,6 +86,10 @@ export interface EventView extends EventHeadline {
   error?: EventError;
   /** The last few KB of the function's output (the log store has all of it). */
   logTail?: string;
+  /** While it runs: the attempt running now (1 unless a platform failure retried it). */
+  attempt?: number;
+  /** While it runs: the function's last progress report (context.reportProgress), or null. */
+  progress?: { value: number; message: string; updatedAt: string } | null;
 }
 
 /** What a closed workflow's history says about how the event ended. */

@@ -27,6 +27,7 @@ import {
   statusCodeOf,
 } from './event-view';
 import { requestIdFor, validateRequestId } from './request-id';
+import { runningStateOf } from './running-state';
 import { eventInputOf, eventStartOptions } from './start-options';
 
 /** SCF's limits on the event itself: 128 KB for async invocations, 6 MB for synchronous ones. */
@@ -153,6 +154,7 @@ export class EventGateway {
       durationMs: endTime ? endTime.getTime() - startTime.getTime() : null,
       memUsageBytes: null,
       ...outcomeFields(outcome),
+      ...(status === 'RUNNING' ? runningStateOf(description) : {}),
     };
   }
 

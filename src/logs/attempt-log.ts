@@ -27,7 +27,8 @@ export class AttemptLog {
   private seq = 0;
   private storedBytes = 0;
   private capped = false;
-  private readonly splitters: Record<'stdout' | 'stderr', LineSplitter>;
+  /** One per stream and source: framed (the runner's) and raw (fd 1/2) bytes must not join into one line. */
+  private readonly splitters: Record<'stdout' | 'stderr' | 'raw-stdout' | 'raw-stderr', LineSplitter>;
   private readonly batcher: LogBatcher;
 
   constructor(
@@ -39,9 +40,13 @@ export class AttemptLog {
   ) {
     const key = { accountId: start.accountId, requestId: start.requestId };
     this.batcher = new LogBatcher(store, key, limits, logger, onPressure);
+    const splitter = (stream: 'stdout' | 'stderr') =>
+      new LineSplitter(limits.maxLineBytes, (text) => this.userLine(stream, text));
     this.splitters = {
-      stdout: new LineSplitter(limits.maxLineBytes, (text) => this.userLine('stdout', text)),
-      stderr: new LineSplitter(limits.maxLineBytes, (text) => this.userLine('stderr', text)),
+      stdout: splitter('stdout'),
+      stderr: splitter('stderr'),
+      'raw-stdout': splitter('stdout'),
+      'raw-stderr': splitter('stderr'),
     };
   }
 
@@ -51,8 +56,8 @@ export class AttemptLog {
     this.platform(platformLines.start(this.start));
   }
 
-  output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    this.splitters[stream].push(chunk);
+  output(stream: 'stdout' | 'stderr', chunk: Buffer, raw = false): void {
+    this.splitters[raw ? (`raw-${stream}` as const) : stream].push(chunk);
   }
 
   platform(text: string): void {
@@ -61,8 +66,7 @@ export class AttemptLog {
 
   /** Writes the end and report lines, waits until every line is stored, then records the ending. */
   async end(summary: AttemptSummary): Promise<void> {
-    this.splitters.stdout.flush();
-    this.splitters.stderr.flush();
+    for (const splitter of Object.values(this.splitters)) splitter.flush();
     this.platform(platformLines.end(this.start.requestId));
     this.platform(platformLines.report(this.start.requestId, summary));
     await this.batcher.close();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
@@ -8,6 +9,7 @@ import { EventQueries } from '../events/event-queries';
 import { EventLogs } from '../logs/event-logs';
 import type { LonghaulConfig } from '../config';
 import type { RetentionOptions } from '../logs/retention';
+import { sandboxAvailable } from '../runtime/sandbox';
 import { prepareNamespace } from '../temporal/namespace-setup';
 import { createFunctionWorker } from '../worker/create-worker';
 import { type Stores, createGateway } from './services';
@@ -52,6 +54,8 @@ export async function startApi(
 
 /** Connects a worker to Temporal; the caller runs it. */
 export async function startWorker(config: LonghaulConfig, address: string, stores: Stores, logger: Logger): Promise<Worker> {
+  // Sandboxed functions run as other users: the data dir (credentials, keys, databases) must be ours alone.
+  if (config.sandbox === 'auto' && sandboxAvailable()) fs.chmodSync(config.dataDir, 0o700);
   const connection = await NativeConnection.connect({ address });
   return createFunctionWorker({
     connection,
@@ -62,6 +66,7 @@ export async function startWorker(config: LonghaulConfig, address: string, store
     concurrency: config.workerConcurrency,
     logStore: stores.logStore,
     logLimits: config.logLimits,
+    sandbox: config.sandbox === 'auto' && sandboxAvailable(),
   });
 }
 

@@ -35,21 +35,25 @@ export class CodeStore {
     return fs.promises.readFile(this.blobPath(sha256));
   }
 
-  /** The unpacked package, read-only and shared by every event of that code; unpacked on first use. */
-  unpacked(sha256: string): Promise<string> {
-    let pending = this.unpacking.get(sha256);
+  /**
+   * The unpacked package, read-only and shared by every event of that code; unpacked on first use, under
+   * `root` when given (the sandbox unpacks outside the private data dir, where function users can reach it).
+   */
+  unpacked(sha256: string, root: string = this.unpackedDir): Promise<string> {
+    const id = `${root}\0${sha256}`;
+    let pending = this.unpacking.get(id);
     if (!pending) {
-      pending = this.unpack(sha256);
-      this.unpacking.set(sha256, pending);
-      pending.catch(() => this.unpacking.delete(sha256));
+      pending = this.unpack(sha256, root);
+      this.unpacking.set(id, pending);
+      pending.catch(() => this.unpacking.delete(id));
     }
     return pending;
   }
 
-  private async unpack(sha256: string): Promise<string> {
-    const dir = path.join(this.unpackedDir, sha256);
+  private async unpack(sha256: string, root: string): Promise<string> {
+    const dir = path.join(root, sha256);
     if (fs.existsSync(path.join(dir, '.longhaul-complete'))) return dir;
-    const temp = await fs.promises.mkdtemp(path.join(this.unpackedDir, `${sha256}.tmp-`));
+    const temp = await fs.promises.mkdtemp(path.join(root, `${sha256}.tmp-`));
     await extractZip(await this.get(sha256), temp);
     await fs.promises.writeFile(path.join(temp, '.longhaul-complete'), '');
     try {

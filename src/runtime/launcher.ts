@@ -3,16 +3,10 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { bootstrapCommand, bootstrapProblem, startRuntimeApi } from './custom-runtime';
 import { type PythonInterpreter, python3Interpreter, runtimeKindOf } from './runtimes';
+import type { SandboxIdentity } from './sandbox';
+import { type RunnerAnswer, type RunnerReport, readControl } from './control-channel';
 
-/**
- * How the event ended, as its runtime reported it: the runner's answer on fd 3 (node-runner.cjs,
- * python-runner.py), or what a custom runtime's bootstrap posted to its runtime API (custom-runtime.ts).
- */
-export type RunnerAnswer =
-  | { kind: 'result'; result: unknown; maxRssBytes: number }
-  | { kind: 'error'; errorType: string; message: string; stack?: string; maxRssBytes: number }
-  | { kind: 'handler-not-found'; message: string; maxRssBytes: number }
-  | { kind: 'invalid-result'; message: string; maxRssBytes: number };
+export type { RunnerAnswer, RunnerReport };
 
 /** How the function's process ended. */
 export interface ProcessOutcome {
@@ -37,10 +31,30 @@ export interface LaunchSpec {
     namespace: string;
     memoryLimitInMb: number;
     timeLimitInMs: number;
+    /** The last checkpoint an earlier attempt saved, or null: a long job resumes from it. */
+    checkpoint?: unknown;
   };
   /** The complete environment of the process: nothing of the worker's own leaks in. */
   env: Record<string, string>;
-  onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /**
+   * Output as it is read. `raw` tells the process's own fd 1/2 (child processes, direct writes) from what
+   * the runner framed on fd 4: their bytes interleave arbitrarily, so each needs its own line splitting.
+   */
+  onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer, raw: boolean) => void;
+  /** Progress reports and checkpoints the function makes while it runs (Node.js and Python runtimes). */
+  onReport?: (report: RunnerReport) => void;
+  /** The unprivileged user and group the process runs as; absent when the worker cannot switch users. */
+  identity?: SandboxIdentity;
+}
+
+/** Per-event limits applied with prlimit: processes count per user, and each event has its own user. */
+const sandboxLimits = { processes: 256, openFiles: 1024 };
+
+/** The command run as the event's own user, under its resource limits (prlimit execs, keeping the pid). */
+function sandboxed(command: string, args: string[], identity: SandboxIdentity | undefined) {
+  if (!identity) return { command, args, ids: {} };
+  const limits = [`--nproc=${sandboxLimits.processes}`, `--nofile=${sandboxLimits.openFiles}`];
+  return { command: 'prlimit', args: [...limits, '--', command, ...args], ids: { uid: identity.uid, gid: identity.gid } };
 }
 
 /** What one runtime's launcher needs: the spec, its runtime already chosen. */
@@ -58,9 +72,6 @@ export interface FunctionProcess {
    */
   setOutputPaused(paused: boolean): void;
 }
-
-/** Answers larger than this are refused, so a function cannot exhaust the worker's memory. */
-const maxAnswerBytes = 6 * 1024 * 1024;
 
 /**
  * After the process exited, output may keep draining while it flows. A process that left the group
@@ -113,14 +124,16 @@ function startRunner(
   env: Record<string, string>,
 ): FunctionProcess {
   const started = Date.now();
-  const child = spawn(command, args, {
+  const run = sandboxed(command, args, spec.identity);
+  const child = spawn(run.command, run.args, {
+    ...run.ids,
     cwd: spec.workDir,
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
   });
   const control = child.stdio[3] as unknown as NodeJS.ReadWriteStream & Readable;
-  const answer = readAnswer(control);
+  const answer = readControl(control, spec.onReport ?? (() => undefined));
   control.write(
     JSON.stringify({
       codeDir: spec.codeDir,
@@ -150,9 +163,11 @@ async function launchCustomFunction(spec: RunSpec): Promise<FunctionProcess> {
     presetAnswer: problem ? { kind: 'handler-not-found', message: problem, maxRssBytes: 0 } : undefined,
   });
   const { command, args } = bootstrapCommand(bootstrap);
+  const run = sandboxed(command, args, spec.identity);
   let proc: FunctionProcess;
   try {
-    const child = spawn(command, args, {
+    const child = spawn(run.command, run.args, {
+      ...run.ids,
       cwd: spec.codeDir,
       env: { ...spec.env, ...api.environment(spec.handler) },
       detached: true,
@@ -190,14 +205,14 @@ function supervise(
   const outputs = [child.stdout!, child.stderr!, ...(framed ? [framed] : [])];
   let paused = false;
   let lastOutputAt = Date.now();
-  const deliver = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+  const deliver = (stream: 'stdout' | 'stderr', chunk: Buffer, raw: boolean) => {
     lastOutputAt = Date.now();
-    spec.onOutput(stream, chunk);
+    spec.onOutput(stream, chunk, raw);
   };
-  child.stdout!.on('data', (chunk: Buffer) => deliver('stdout', chunk));
-  child.stderr!.on('data', (chunk: Buffer) => deliver('stderr', chunk));
+  child.stdout!.on('data', (chunk: Buffer) => deliver('stdout', chunk, true));
+  child.stderr!.on('data', (chunk: Buffer) => deliver('stderr', chunk, true));
   if (framed) {
-    const frames = new FrameReader(deliver);
+    const frames = new FrameReader((stream, chunk) => deliver(stream, chunk, false));
     framed.on('data', (chunk: Buffer) => frames.push(chunk));
   }
 
@@ -265,29 +280,4 @@ class FrameReader {
       this.pending = this.pending.subarray(5 + length);
     }
   }
-}
-
-function readAnswer(control: Readable): Promise<RunnerAnswer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    control.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxAnswerBytes) {
-        control.destroy();
-        resolve({ kind: 'invalid-result', message: 'The return value is larger than 6 MB', maxRssBytes: 0 });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    control.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      if (!text) return resolve(undefined);
-      try {
-        resolve(JSON.parse(text) as RunnerAnswer);
-      } catch {
-        resolve(undefined);
-      }
-    });
-  });
 }

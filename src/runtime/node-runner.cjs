@@ -79,10 +79,31 @@ function killOwnGroup() {
   }
 }
 
+const maxReportBytes = 64 * 1024;
+
+/**
+ * This process's own peak resident memory. Not getrusage's maxRSS: Linux carries the forking worker's peak
+ * over exec into it, so it would report the worker's memory, not the function's.
+ */
+function peakRssBytes() {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (kb) return Number(kb[1]) * 1024;
+  } catch {
+    // not Linux: fall back below
+  }
+  return process.memoryUsage().rss;
+}
+
+/** A report on fd 3 before the answer; ignored once the answer is sent. */
+function report(message) {
+  if (!answered) control.write(JSON.stringify(message) + '\n');
+}
+
 function answer(message) {
   if (answered) return;
   answered = true;
-  message.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  message.maxRssBytes = peakRssBytes();
   let line;
   try {
     line = JSON.stringify(message);
@@ -141,7 +162,24 @@ async function run(invocation) {
     timeLimitInMs: info.timeLimitInMs,
     time_limit_in_ms: info.timeLimitInMs,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // Beyond SCF: progress shows in the event's status and the Temporal Web UI; a checkpoint is handed to
+    // the next attempt after a platform failure (worker lost), so a long job resumes instead of restarting.
+    checkpoint: info.checkpoint === undefined ? null : info.checkpoint,
+    reportProgress(value, message = '') {
+      const number = Number(value);
+      if (!Number.isFinite(number) || number < 0 || number > 100) {
+        throw new RangeError('reportProgress takes a number from 0 to 100');
+      }
+      report({ kind: 'progress', value: number, message: String(message).slice(0, 1024) });
+    },
+    saveCheckpoint(value) {
+      const text = JSON.stringify(value === undefined ? null : value);
+      if (text.length > maxReportBytes) throw new RangeError(`A checkpoint is at most ${maxReportBytes} bytes of JSON`);
+      report({ kind: 'checkpoint', value: JSON.parse(text) });
+    },
   };
+  context.report_progress = context.reportProgress;
+  context.save_checkpoint = context.saveCheckpoint;
   try {
     const result = await loaded.fn(event, context);
     answer({ kind: 'result', result: result === undefined ? null : result });

@@ -84,12 +84,39 @@ def watch_control():
         kill_own_group()
 
 
+MAX_REPORT_BYTES = 64 * 1024
+
+
+def report(message):
+    """A report on fd 3 before the answer (the answer lock keeps it from interleaving with the answer)."""
+    with answer_lock:
+        if answered.is_set():
+            return
+        try:
+            write_fully(CONTROL_FD, (json.dumps(message) + '\n').encode('utf-8'))
+        except OSError:
+            pass  # the worker is gone; the control watcher ends this process
+
+
+def peak_rss_bytes():
+    """This process's own peak resident memory. Not getrusage's ru_maxrss: Linux carries the forking
+    worker's peak over exec into it, so it would report the worker's memory, not the function's."""
+    try:
+        with open('/proc/self/status') as status:
+            for line in status:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def answer(message):
     with answer_lock:
         if answered.is_set():
             return
         answered.set()
-        message['maxRssBytes'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        message['maxRssBytes'] = peak_rss_bytes()
         try:
             line = json.dumps(message, allow_nan=False)
         except (TypeError, ValueError) as err:
@@ -141,6 +168,8 @@ class Context(dict):
             time_limit_in_ms=info['timeLimitInMs'],
         )
         self._deadline = time.monotonic() + info['timeLimitInMs'] / 1000
+        # Beyond SCF: the last checkpoint an earlier attempt saved (None on a first attempt).
+        self['checkpoint'] = info.get('checkpoint')
 
     def __getattr__(self, name):
         try:
@@ -150,6 +179,20 @@ class Context(dict):
 
     def get_remaining_time_in_millis(self):
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+    def report_progress(self, value, message=''):
+        """Progress from 0 to 100, shown in the event's status and the Temporal Web UI while it runs."""
+        number = float(value)
+        if not 0 <= number <= 100:
+            raise ValueError('report_progress takes a number from 0 to 100')
+        report({'kind': 'progress', 'value': number, 'message': str(message)[:1024]})
+
+    def save_checkpoint(self, value):
+        """Small JSON handed to the next attempt after a platform failure, so a long job can resume."""
+        text = json.dumps(value, allow_nan=False)
+        if len(text) > MAX_REPORT_BYTES:
+            raise ValueError('A checkpoint is at most %d bytes of JSON' % MAX_REPORT_BYTES)
+        report({'kind': 'checkpoint', 'value': json.loads(text)})
 
 
 def find_handler(code_dir, handler):

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -59,6 +61,21 @@ export function python3Interpreter(env: NodeJS.ProcessEnv = process.env): Promis
   return python;
 }
 
+const systemPython3 = '/usr/bin/python3';
+
+/** Whether any user may run the file: it and every directory above it are open to others. */
+function runnableByOthers(file: string): boolean {
+  try {
+    if ((fs.statSync(file).mode & 0o001) === 0) return false;
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      if ((fs.statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === path.dirname(dir)) return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
 async function findPython3(command: string, env: NodeJS.ProcessEnv): Promise<PythonInterpreter> {
   const script = 'import sys, platform; print(sys.executable); print(platform.python_version())';
   try {
@@ -66,6 +83,11 @@ async function findPython3(command: string, env: NodeJS.ProcessEnv): Promise<Pyt
     const [executable, version] = stdout.trim().split('\n');
     if (!executable || !version?.startsWith('3.'))
       throw new Error(`${command} is not Python 3 (${stdout.trim()})`);
+    // Sandboxed functions run as other users: an interpreter under a private home (pyenv in /root) is out
+    // of their reach, so the system's is used instead.
+    if (!env.LONGHAUL_PYTHON3 && !runnableByOthers(executable) && command !== systemPython3 && runnableByOthers(systemPython3)) {
+      return findPython3(systemPython3, env);
+    }
     return { executable, version };
   } catch (err) {
     throw new Error(

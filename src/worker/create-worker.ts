@@ -5,6 +5,7 @@ import { createActivities } from '../../activities';
 import { type LogLimits, defaultLogLimits } from '../logs/attempt-log';
 import type { LogStore } from '../logs/log-store';
 import type { CodeStore } from '../registry/code-store';
+import { sandboxAvailable } from '../runtime/sandbox';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -20,6 +21,8 @@ export interface WorkerDeps {
   workRoot?: string;
   /** Where functions with a log destination send their output. */
   logStore?: LogStore;
+  /** Run user code as per-event unprivileged users; by default whenever the worker can (runs as root). */
+  sandbox?: boolean;
   /** Line, volume and batching limits of event logs; the defaults when absent. */
   logLimits?: LogLimits;
 }
@@ -39,6 +42,7 @@ export function createFunctionWorker(deps: WorkerDeps): Promise<Worker> {
       workRoot: deps.workRoot,
       logStore: deps.logStore,
       logLimits: deps.logLimits ?? defaultLogLimits,
+      sandbox: deps.sandbox ?? sandboxAvailable(),
     }),
     maxConcurrentActivityTaskExecutions: deps.concurrency,
     // Cancellation reaches an activity only with a heartbeat: flush them every second so terminate is prompt.

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import yazl from 'yazl';
@@ -22,6 +23,48 @@ export function zipToBase64(zip: yazl.ZipFile): Promise<string> {
     zip.outputStream.on('end', () => resolve(Buffer.concat(chunks).toString('base64')));
     zip.outputStream.on('error', reject);
   });
+}
+
+/**
+ * Files the test and a function exchange (pid files, counters, cleanup markers) live here, never in the
+ * stack's data dir: when the worker runs as root, each function runs as its own unprivileged uid, the data
+ * dir is 0700 root and each event's working directory is private to its uid, so a function cannot write
+ * there. This directory is world-writable and sticky (0o1777, like /tmp), one per test process, and removed
+ * when the process exits. The test (root, or the same user without the sandbox) reads what functions wrote.
+ */
+let exchangeDir: string | undefined;
+let exchangeCounter = 0;
+
+function removeExchangeDir(): void {
+  if (exchangeDir) fs.rmSync(exchangeDir, { recursive: true, force: true });
+  exchangeDir = undefined;
+}
+// Jest hands each test file its own copy of `process`, whose 'exit' never fires, and this module is loaded
+// afresh for each file: under Jest the directory goes when the file's tests are done.
+if (typeof afterAll === 'function') afterAll(removeExchangeDir);
+
+/** A fresh path, not yet existing, that a function (whatever its uid) can create and the test can read. */
+export function exchangePath(name: string): string {
+  if (!exchangeDir) {
+    exchangeDir = fs.mkdtempSync(path.join(os.tmpdir(), `longhaul-exchange-${process.pid}-`));
+    fs.chmodSync(exchangeDir, 0o1777); // after mkdtemp: it creates 0700, and a mode given at creation meets the umask
+    process.once('exit', removeExchangeDir);
+  }
+  exchangeCounter += 1;
+  return path.join(exchangeDir, `${name}-${exchangeCounter}-${Math.random().toString(36).slice(2)}`);
+}
+
+/**
+ * An exchange file several events or attempts write (a run counter): each runs as its own uid, so the
+ * file a first one created would be closed to the next (0644, someone else's; and where fs.protected_regular
+ * is set, opening another user's file with O_CREAT in a sticky directory is refused outright). So the test
+ * creates it, empty and writable by all, before any function touches it.
+ */
+export function sharedExchangeFile(name: string): string {
+  const file = exchangePath(name);
+  fs.writeFileSync(file, '');
+  fs.chmodSync(file, 0o666);
+  return file;
 }
 
 let counter = 0;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { ApiClient } from './api-client';
-import { eventually, readPid, uniqueName, zipFixture } from './fixtures';
+import { eventually, exchangePath, readPid, uniqueName, zipFixture } from './fixtures';
 import { createToolboxFunction, invokePath } from './functions';
 import type { TestStack } from './stack';
 
@@ -292,7 +291,7 @@ export async function createEventSet(stack: TestStack, prefix = 'tracked'): Prom
     pidFile: string;
   }[] = [];
   for (const [qualifier, invokeType, outcome] of eventPlan) {
-    const pidFile = path.join(stack.dataDir, `pid-${invoked.length}-${Math.random().toString(36).slice(2)}`);
+    const pidFile = exchangePath(`pid-${invoked.length}`);
     const event =
       outcome === 'fail' ? { reason: 'no pid file' } : { pidFile, ms: outcome === 'finish' ? 0 : 3_600_000 };
     // One after another, so that start times differ and the order is the plan's.
