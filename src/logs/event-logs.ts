@@ -77,7 +77,11 @@ export class EventLogs {
           yield { kind: 'end', event };
           return;
         }
-        if (lines.some(isReport)) reportSeenAt = Date.now();
+        if (lines.some(isReport)) {
+          // The attempt just ended: re-arm with the short interval instead of sleeping out the long one.
+          reportSeenAt = Date.now();
+          continue;
+        }
         if (Date.now() - checkedAt >= interval) {
           event = await this.deps.gateway.read(accountId, requestId);
           checkedAt = Date.now();
