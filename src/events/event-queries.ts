@@ -1,7 +1,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { searchAttributes as sa } from '../../workflows/search-attributes';
 import { type EventHeadline, type EventStatus, type WorkflowStatusName, eventStatusOf, statusCodeOf } from './event-view';
-import { type Comparison, type WindowStore, pageOf } from './exact-window';
+import { BoundaryMemory, type Comparison, type WindowStore, pageOf } from './exact-window';
 import { type EventFilter, type SortKey, timeCondition, visibilityQuery } from './visibility-query';
 
 /** One event as lists and exports show it. */
@@ -29,22 +29,54 @@ const clockSkewMs = 60 * 1000;
 /** A window larger than this means the page sits in a pile of events with one timestamp: refuse, do not OOM. */
 const maxWindowItems = 20000;
 
-interface Segment {
+interface SegmentShape {
   conditions: string[];
   key: SortKey;
+}
+
+interface Segment extends SegmentShape {
   size: number;
 }
+
+const withSizes = (shapes: SegmentShape[], sizes: number[]): Segment[] =>
+  shapes.map((shape, i) => ({ ...shape, size: sizes[i] ?? 0 }));
+
+/** Filters whose last segment sizes are kept (a few numbers each). */
+const maxRememberedFilters = 256;
 
 /**
  * Status tracking's reads, all on Temporal visibility, always scoped by account: exact lists (any filter,
  * order and offset), counts per status, and streamed exports.
  */
 export class EventQueries {
+  /** First guesses for the window searches, from earlier requests (guesses only: answers stay exact). */
+  private readonly boundaries = new BoundaryMemory();
+  /** The segment sizes the last list of each recent filter and order saw. */
+  private readonly recentSizes = new Map<string, number[]>();
+
   constructor(private readonly client: Client) {}
 
+  /**
+   * The exact page and total. The counts behind the total run alongside paging on the sizes the previous
+   * list of the same filter and order saw; when the fresh counts agree, that page is the answer (it was
+   * computed for exactly these sizes), and the request costs the slower of the two instead of their sum.
+   * When they differ (events came or went), the page is computed again on the fresh sizes.
+   */
   async list(request: ListEventsRequest): Promise<{ totalCount: number; events: EventSummary[] }> {
-    const segments = await this.segments(request);
-    const totalCount = segments.reduce((sum, s) => sum + s.size, 0);
+    const shapes = this.segmentShapes(request);
+    const key = `${request.orderBy} ${request.order} ${visibilityQuery(request.filter)}`;
+    const remembered = this.recentSizes.get(key);
+    const [sizes, speculative] = await Promise.all([
+      this.segmentSizes(request, shapes),
+      remembered && this.page(request, withSizes(shapes, remembered)).catch(() => undefined),
+    ]);
+    this.rememberSizes(key, sizes);
+    const totalCount = sizes.reduce((sum, size) => sum + size, 0);
+    const agreed = speculative && remembered!.every((size, i) => size === sizes[i]);
+    return { totalCount, events: agreed ? speculative : await this.page(request, withSizes(shapes, sizes)) };
+  }
+
+  private async page(request: ListEventsRequest, segments: Segment[]): Promise<EventSummary[]> {
     const events: EventSummary[] = [];
     let offset = request.offset;
     let remaining = request.limit;
@@ -61,12 +93,19 @@ export class EventQueries {
         descending: request.order === 'DESC',
         minKey: request.filter.trackedSince.getTime(),
         maxKey: Date.now() + clockSkewMs,
+        seeds: this.boundaries.book(`${segment.key} ${segment.conditions.join(' AND ')}`),
       });
       events.push(...page.map(toSummary));
       remaining -= page.length;
       offset = 0;
     }
-    return { totalCount, events };
+    return events;
+  }
+
+  private rememberSizes(key: string, sizes: number[]): void {
+    this.recentSizes.delete(key);
+    this.recentSizes.set(key, sizes);
+    if (this.recentSizes.size > maxRememberedFilters) this.recentSizes.delete(this.recentSizes.keys().next().value!);
   }
 
   /** How many events of the filter are in each status, from one GROUP BY count. */
@@ -91,27 +130,32 @@ export class EventQueries {
    * Ordered by StartTime, all events are one segment. Ordered by EndTime, running events (no end time)
    * count as ending after every ended one: last in ASC, first in DESC, among themselves by StartTime.
    */
-  private async segments(request: ListEventsRequest): Promise<Segment[]> {
+  private segmentShapes(request: ListEventsRequest): SegmentShape[] {
     const base = visibilityQuery(request.filter);
-    if (request.orderBy === 'StartTime') {
-      return [{ conditions: [base], key: 'StartTime', size: (await this.client.workflow.count(base)).count }];
-    }
+    if (request.orderBy === 'StartTime') return [{ conditions: [base], key: 'StartTime' }];
+    const running: SegmentShape = { conditions: [base, `ExecutionStatus = 'Running'`], key: 'StartTime' };
+    const ended: SegmentShape = { conditions: [base, `ExecutionStatus != 'Running'`], key: 'CloseTime' };
+    return request.order === 'ASC' ? [ended, running] : [running, ended];
+  }
+
+  /** The segments' sizes, in their order, from one count. */
+  private async segmentSizes(request: ListEventsRequest, shapes: SegmentShape[]): Promise<number[]> {
+    const base = visibilityQuery(request.filter);
+    if (request.orderBy === 'StartTime') return [(await this.client.workflow.count(base)).count];
     const { count, groups } = await this.client.workflow.count(`${base} GROUP BY ExecutionStatus`);
     const running = groups.find((g) => String(g.groupValues[0]) === 'Running')?.count ?? 0;
-    const runningSegment: Segment = { conditions: [base, `ExecutionStatus = 'Running'`], key: 'StartTime', size: running };
-    const endedSegment: Segment = { conditions: [base, `ExecutionStatus != 'Running'`], key: 'CloseTime', size: count - running };
-    return request.order === 'ASC' ? [endedSegment, runningSegment] : [runningSegment, endedSegment];
+    return shapes.map((shape) => (shape.key === 'StartTime' ? running : count - running));
   }
 
   private store(filter: EventFilter, segment: Segment): WindowStore<WorkflowExecutionInfo> {
     const query = (extra: string[]) => [...segment.conditions, ...extra].join(' AND ');
     return {
       count: async (op: Comparison, t: number) =>
-        (await this.client.workflow.count(query([timeCondition(segment.key, op, new Date(t))]))).count,
+        (await this.client.workflow.count(query(windowBound(segment.key, op, t)))).count,
       list: async (lower, upper) => {
         const bounds = [
-          ...(lower === undefined ? [] : [timeCondition(segment.key, '>=', new Date(lower))]),
-          ...(upper === undefined ? [] : [timeCondition(segment.key, '<=', new Date(upper))]),
+          ...(lower === undefined ? [] : windowBound(segment.key, '>=', lower)),
+          ...(upper === undefined ? [] : windowBound(segment.key, '<=', upper)),
         ];
         const items: WorkflowExecutionInfo[] = [];
         for await (const execution of this.client.workflow.list({ query: query(bounds), pageSize: 1000 })) {
@@ -125,6 +169,19 @@ export class EventQueries {
       compare: (a, b) => compareNanos(keyNanos(a, segment.key), keyNanos(b, segment.key)) || compareText(a.workflowId, b.workflowId),
     };
   }
+}
+
+/**
+ * `key op t`, plus the same bound on ExecutionTime for StartTime windows. Events start without delay, cron or
+ * workflow retry (see start-options.ts), so an event's ExecutionTime equals its StartTime and the extra bound
+ * never changes which events match. It lets SQL visibility walk its ExecutionTime index over just the window
+ * instead of reading every event of the function: a window count then costs what the window holds. CloseTime
+ * windows need no help: their bound already ranges over the function's own index.
+ */
+function windowBound(key: SortKey, op: Comparison, t: number): string[] {
+  const at = new Date(t);
+  const bound = timeCondition(key, op, at);
+  return key === 'StartTime' ? [bound, `ExecutionTime ${op} '${at.toISOString()}'`] : [bound];
 }
 
 function compareText(a: string, b: string): number {
