@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { processStats } from './procfs';
 
 /**
  * What /proc says about an event's process group (Linux only). The custom runtime uses it to know whether a
@@ -7,19 +8,7 @@ import fs from 'node:fs';
 
 /** The pids of every live process whose process group is `groupId`. */
 export function groupMembers(groupId: number): number[] {
-  const members: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
-      const [, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === groupId) members.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return members;
+  return [...processStats()].filter((p) => p.pgid === groupId).map((p) => p.pid);
 }
 
 /** The inode of the IPv4 TCP socket whose local port is `localPort` and remote port `remotePort`. */
