@@ -120,17 +120,17 @@ async function runInWorkDir(
       } else {
         reported.checkpoint = report.value;
       }
-      ctx.heartbeat({ ...reported, pid: reported.pid }); // the SDK throttles what reaches the server
+      ctx.heartbeat({ ...reported }); // the SDK throttles what reaches the server
     },
   });
   reported.pid = proc.pid;
   onStarted(proc);
   void proc.outcome.then((outcome) => (watch.outcome = outcome));
   log.info({ pid: proc.pid }, 'function process started');
-  ctx.heartbeat(reported);
+  ctx.heartbeat({ ...reported });
   const heartbeat = setInterval(() => {
     sampleRss(proc.pid, watch);
-    ctx.heartbeat(reported);
+    ctx.heartbeat({ ...reported });
   }, heartbeatIntervalMs);
   const deadline = new AbortController();
   const memoryLimitBytes = fn.memoryMb * 1024 * 1024;
