@@ -12,34 +12,22 @@
  * over HTTP and a worker running the real runFunction activity, whose user code (a bench function zipped
  * in code, log-latency/function.ts) runs in its own child process and prints its lines through the real
  * capture (fd 4 frames, line splitter, batcher). The follower is a process of its own (log-latency/follower.ts).
- * PostgreSQL, when asked for, is a throwaway server started here (log-latency/postgres.ts).
+ * PostgreSQL, when asked for, is the tests' throwaway server, started here (log-latency/postgres.ts).
  *
  * `both` (the default) is SQLite as `npm start` runs it (API and worker in one process, one store) and
  * PostgreSQL; `sqlite-split` is SQLite with the API and the worker on separate connections, as separate
  * API and worker processes use it (followers then see new lines by polling).
  */
 import fs from 'node:fs';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { defaultLogLimits } from '../src/logs/attempt-log';
+import { loadLine, machineLine } from './common/machine';
+import { type BenchRun, runBench } from './common/run-bench';
 import { runRate } from './log-latency/latency';
 import { type BenchOptions, minSecondsAtOne, parseOptions } from './log-latency/options';
 import { type BenchPostgres, startPostgres } from './log-latency/postgres';
 import { type StoreRun, printDelays, printDetails, printSegments, printThroughput } from './log-latency/report';
 import { type Shared, startShared, startStack, storeDescriptions } from './log-latency/stack';
-import { loadLine, machineLine } from './log-latency/system';
 import { type ThroughputResult, measureThroughput } from './log-latency/throughput';
-
-const cleanups: (() => unknown)[] = [];
-
-async function cleanup(): Promise<void> {
-  for (const step of cleanups.splice(0).reverse()) {
-    try {
-      await step();
-    } catch (err) {
-      console.error('cleanup step failed:', err);
-    }
-  }
-}
 
 async function latency(shared: Shared, options: BenchOptions): Promise<StoreRun[]> {
   const runs: StoreRun[] = [];
@@ -83,19 +71,19 @@ async function throughput(options: BenchOptions, shared: { tmp: string }, postgr
   return results;
 }
 
-async function main(options: BenchOptions): Promise<void> {
+async function main(options: BenchOptions, bench: BenchRun): Promise<void> {
   const cli = process.env.LONGHAUL_TEMPORAL_CLI;
   if (!cli) throw new Error('LONGHAUL_TEMPORAL_CLI is not set (the temporal CLI binary scripts/bootstrap.mjs resolves)');
   console.log(`log latency bench: stores ${options.stores.join(', ')}; rates ${options.rates.join(', ')} lines/s; ${options.seconds} s each`);
   console.log(`  (rate 1 runs ${minSecondsAtOne} s at least); lines of ${options.lineBytes} bytes; flushIntervalMs ${options.flushMs ?? `${defaultLogLimits.flushIntervalMs} (default)`}`);
-  console.log(machineLine());
+  console.log(machineLine({ kernel: true }));
   const loadAtStart = loadLine();
   console.log(`load average at start: ${loadAtStart}`);
 
   let postgres: BenchPostgres | undefined;
   if (options.stores.includes('postgres')) {
     postgres = await startPostgres();
-    cleanups.push(() => postgres!.stop());
+    bench.onCleanup(() => postgres!.stop());
     console.log(`PostgreSQL ${postgres.version} (throwaway, ${postgres.settings.join(', ')})`);
   }
   const env: Record<string, string> = options.flushMs === undefined ? {} : { LONGHAUL_LOG_FLUSH_INTERVAL_MS: String(options.flushMs) };
@@ -103,9 +91,9 @@ async function main(options: BenchOptions): Promise<void> {
   let tmp: string;
   if (options.latency) {
     const shared = await startShared(cli, env);
-    cleanups.push(() => fs.rmSync(shared.tmp, { recursive: true, force: true }));
-    cleanups.push(() => shared.devServer.stop());
-    cleanups.push(() => shared.temporal.connection.close());
+    bench.onCleanup(() => fs.rmSync(shared.tmp, { recursive: true, force: true }));
+    bench.onCleanup(() => shared.devServer.stop());
+    bench.onCleanup(() => shared.temporal.connection.close());
     let databases = 0;
     shared.postgresUrl = () => postgres!.createDatabase(`latency_${(databases += 1)}`);
     console.log(`Temporal dev server ${shared.devServer.address}; data under ${shared.tmp}`);
@@ -113,7 +101,7 @@ async function main(options: BenchOptions): Promise<void> {
     tmp = shared.tmp;
   } else {
     tmp = fs.mkdtempSync('/tmp/longhaul-bench-logs-');
-    cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    bench.onCleanup(() => fs.rmSync(tmp, { recursive: true, force: true }));
   }
   let written: ThroughputResult[] = [];
   if (options.throughput) {
@@ -121,7 +109,7 @@ async function main(options: BenchOptions): Promise<void> {
     written = await throughput(options, { tmp }, postgres);
   }
 
-  console.log(`\n${machineLine()}`);
+  console.log(`\n${machineLine({ kernel: true })}`);
   if (runs.length) {
     printDelays(runs);
     printSegments(runs);
@@ -132,27 +120,4 @@ async function main(options: BenchOptions): Promise<void> {
 }
 
 const options = parseOptions(process.argv.slice(2));
-Runtime.install({
-  logger: new DefaultLogger('ERROR'),
-  shutdownSignals: [],
-  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
-});
-let interrupted = false;
-const onSignal = () => {
-  if (interrupted) return;
-  interrupted = true;
-  console.error('\ninterrupted: cleaning up');
-  void cleanup().finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-main(options)
-  .then(cleanup)
-  .then(
-    () => process.exit(0),
-    async (err: unknown) => {
-      console.error(err);
-      await cleanup();
-      process.exit(1);
-    },
-  );
+runBench((bench) => main(options, bench));

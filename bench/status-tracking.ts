@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { type BenchRun, runBench } from './common/run-bench';
 import { type FillResult, fill, readManifest } from './status-tracking/fill';
 import { measure } from './status-tracking/measure';
 import { type BenchOptions, parseOptions } from './status-tracking/options';
@@ -55,7 +55,7 @@ async function run(stack: BenchStack, options: BenchOptions): Promise<void> {
   );
 }
 
-async function main(options: BenchOptions): Promise<void> {
+async function main(options: BenchOptions, bench: BenchRun): Promise<void> {
   const cli = process.env.LONGHAUL_TEMPORAL_CLI;
   if (!cli)
     throw new Error(
@@ -70,45 +70,23 @@ async function main(options: BenchOptions): Promise<void> {
     ? path.resolve(options.keptDataDir)
     : fs.mkdtempSync(path.join(options.tmpParent, 'longhaul-bench-'));
   const stack = await openStack(cli, dataDir, !options.keptDataDir);
+  bench.onCleanup(() => stack.cleanup());
   console.log(
     `dev server ${stack.devServer.address} (pid ${stack.devServer.process.pid}), SQLite file ${stack.sqliteFile}`,
   );
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error('\ninterrupted: cleaning up');
-    void stack.cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   try {
     await run(stack, options);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    if (!interrupted) {
+    // Not when interrupted: the signal's handler is cleaning up already. The line comes first because the
+    // cleanup (a worker letting go of thousands of running activities) can take a while.
+    if (!bench.interrupted) {
       console.log(
         `\ncleaning up (API, dev server, worker${options.keptDataDir ? `; keeping ${dataDir}` : ', temp dir'}) ...`,
       );
-      await stack.cleanup();
+      await bench.cleanup();
     }
   }
 }
 
 const options = parseOptions(process.argv.slice(2));
-// The SDK's own lines (20 % of the events fail on purpose) would drown the report. No shutdown signals: the
-// bench stops the worker itself, after the dev server. Core's lines are filtered too: after the server
-// stops, the worker retries its last reports loudly.
-Runtime.install({
-  logger: new DefaultLogger('ERROR'),
-  shutdownSignals: [],
-  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
-});
-main(options).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench((bench) => main(options, bench));

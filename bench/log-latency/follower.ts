@@ -6,8 +6,8 @@
  * Protocol: argv[2] is JSON { url, authorization, requestId }. Sends { type: 'ready' } once the function's
  * READY line arrived (the follow is attached and live), then { type: 'done', ... } after the end event.
  */
+import { hiNow } from '../common/clock';
 import { linePattern } from './function';
-import { hiNow } from './system';
 
 export interface FollowedLine {
   /** The store's (attempt, seq) from the SSE event. */

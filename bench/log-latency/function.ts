@@ -3,7 +3,7 @@
  * carries its sequence number and the moment it was written (Date.now() and the sub-millisecond
  * performance.timeOrigin + performance.now()), so a follower can tell how long the line took to reach it.
  */
-import yazl from 'yazl';
+import { zipFiles } from '../common/zip';
 
 /** A line as printed: `L <seq> <Date.now()> <timeOrigin + now()> <padding>`, about `lineBytes` long. */
 export const linePattern = /^L (\d+) (\d+) (\d+\.\d+) /;
@@ -65,13 +65,5 @@ exports.main = async (event) => {
 
 /** The function's code package, base64 as the API takes it. */
 export function benchZip(): Promise<string> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from(handler), 'index.js');
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks).toString('base64')));
-    zip.outputStream.on('error', reject);
-  });
+  return zipFiles([{ name: 'index.js', text: handler }]);
 }

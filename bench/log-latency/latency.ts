@@ -7,10 +7,11 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
+import { hiNow } from '../common/clock';
+import { type Summary, summarize } from '../common/stats';
 import type { FollowedLine, FollowerMessage } from './follower';
 import type { PrintEvent, PrintResult } from './function';
 import { type BenchStack, type SeqSpan, type Span, type WaitSpan, invoke } from './stack';
-import { type Summary, hiNow, summarize } from './system';
 
 export interface Segments {
   /** printed -> the worker read it off the pipe (stored time, whole ms). */

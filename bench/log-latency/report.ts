@@ -1,7 +1,8 @@
 /** The bench's printed tables. */
+import type { Summary } from '../common/stats';
+import { fmt, table } from '../common/table';
 import type { RateResult } from './latency';
 import type { StoreKind } from './stack';
-import { type Summary, fmt, table } from './system';
 import type { ThroughputResult } from './throughput';
 
 export const targetRate = 1000;

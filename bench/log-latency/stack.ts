@@ -10,8 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
-import pino from 'pino';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import type { LogKey, LogLine, LogStore } from '../../src/logs/log-store';
 import { openPostgresLogStore } from '../../src/logs/postgres-log-store';
@@ -19,10 +18,12 @@ import { openSqliteLogStore } from '../../src/logs/sqlite-log-store';
 import { type RunningApi, startApi } from '../../src/main/components';
 import { connectClient, openStores } from '../../src/main/services';
 import { ensureFirstAccount } from '../../src/registry/first-account';
-import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
-import { createFunctionWorker, workflowsPath } from '../../src/worker/create-worker';
+import type { DevServer } from '../../src/temporal/dev-server';
+import { basicAuthorization, createBenchFunction } from '../common/api';
+import { Cleanup } from '../common/cleanup';
+import { hiNow } from '../common/clock';
+import { bundleWorkflows, quiet, startBenchDevServer, startFunctionWorker } from '../common/dev-stack';
 import { benchZip } from './function';
-import { freePort, hiNow } from './system';
 
 export type StoreKind = 'sqlite' | 'sqlite-split' | 'postgres';
 
@@ -32,8 +33,6 @@ export const storeDescriptions: Record<StoreKind, string> = {
     'SQLite, API and worker on separate connections to one file (as separate API and worker processes): followers see appends by polling (25 ms)',
   postgres: 'PostgreSQL, API and worker on separate store instances: followers are woken by LISTEN/NOTIFY',
 };
-
-export const quiet = pino({ level: 'silent' });
 
 /** [start, end] of one call, hi-res epoch ms. */
 export interface Span {
@@ -129,9 +128,12 @@ export interface Shared {
 
 export async function startShared(cli: string, env: Record<string, string>): Promise<Shared> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-bench-logs-'));
-  const devServer = await startDevServer({ cli, dataDir: path.join(tmp, 'dev-server'), port: await freePort(), uiPort: await freePort(), ui: false });
+  // mkdtemp made it 0700: as root each event runs as its own uid (the sandbox), and the bench function must
+  // still find its go file below it (latency.ts). Searchable, not listable.
+  fs.chmodSync(tmp, 0o711);
+  const devServer = await startBenchDevServer(cli, path.join(tmp, 'dev-server'));
   const temporal = await connectClient(devServer.address, 'default');
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  const bundle = await bundleWorkflows();
   return { cli, devServer, temporal, bundle, tmp, env };
 }
 
@@ -158,16 +160,7 @@ export async function startStack(shared: Shared, kind: StoreKind): Promise<Bench
     ...shared.env,
   });
   const timings: Timings = { appends: new Map(), reads: new Map(), waits: new Map(), describes: [] };
-  const steps: (() => unknown)[] = [];
-  const stop = async () => {
-    for (const step of steps.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        console.error('cleanup step failed:', err);
-      }
-    }
-  };
+  const { add: onCleanup, run: stop } = new Cleanup();
   try {
     let workerStore: LogStore;
     let apiStore: LogStore;
@@ -182,52 +175,21 @@ export async function startStack(shared: Shared, kind: StoreKind): Promise<Bench
     }
     const timedWorkerStore = timedStore(workerStore, timings);
     const timedApiStore = apiStore === workerStore ? timedWorkerStore : timedStore(apiStore, timings);
-    steps.push(() => workerStore.close());
-    if (apiStore !== workerStore) steps.push(() => apiStore.close());
+    onCleanup(() => workerStore.close());
+    if (apiStore !== workerStore) onCleanup(() => apiStore.close());
     const stores = openStores(dataDir, timedApiStore);
-    steps.push(() => stores.db.close());
+    onCleanup(() => stores.db.close());
     const account = ensureFirstAccount(config, stores.accounts, stores.namespaces);
     const client = timedClient(shared.temporal.connection, config.temporalNamespace, timings);
     const api = await startApi(config, stores, { connection: shared.temporal.connection, client }, quiet);
-    steps.push(() => api.close());
+    onCleanup(() => api.close());
 
-    const connection = await NativeConnection.connect({ address: shared.devServer.address });
-    steps.push(() => connection.close());
-    const worker: Worker = await createFunctionWorker({
-      connection,
-      namespace: config.temporalNamespace,
-      taskQueue: config.taskQueue,
-      codeStore: stores.codeStore,
-      logger: quiet,
-      concurrency: 4,
-      logStore: timedWorkerStore,
-      logLimits: config.logLimits,
-      workflowBundle: shared.bundle,
-    });
-    const run = worker.run();
-    steps.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await run;
-    });
+    const worker = { devServer: shared.devServer, config, codeStore: stores.codeStore, concurrency: 4, logStore: timedWorkerStore, bundle: shared.bundle };
+    await startFunctionWorker(worker, onCleanup);
 
-    const authorization = `Basic ${Buffer.from(`${account.secretId}:${account.secretKey}`).toString('base64')}`;
+    const authorization = basicAuthorization(account);
     const functionName = `bench-logs-${kind}`;
-    const created = await fetch(`${api.url}/v1/namespaces/default/functions`, {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        functionName,
-        runtime: 'Nodejs18.15',
-        handler: 'index.main',
-        code: { zipFile: await benchZip() },
-        timeout: 900,
-        asyncRunEnable: true,
-        traceEnable: true,
-        logsetId: 'bench-logset',
-        topicId: 'bench-topic',
-      }),
-    });
-    if (created.status !== 201) throw new Error(`function create failed: ${created.status} ${await created.text()}`);
+    await createBenchFunction(api.url, authorization, { functionName, runtime: 'Nodejs18.15', handler: 'index.main', zipFile: await benchZip() });
     return { kind, api, authorization, functionName, timings, tmp: shared.tmp, flushIntervalMs: config.logLimits.flushIntervalMs, stop };
   } catch (err) {
     await stop();

@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { openPostgresLogStore } from '../../src/logs/postgres-log-store';
 import { openSqliteLogStore } from '../../src/logs/sqlite-log-store';
-import { type Summary, summarize } from './system';
+import { type Summary, summarize } from '../common/stats';
 import type { WriterJob, WriterMessage } from './writer';
 
 export interface ThroughputResult {

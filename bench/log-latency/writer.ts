@@ -8,7 +8,7 @@
 import type { LogLine, LogStore } from '../../src/logs/log-store';
 import { openPostgresLogStore } from '../../src/logs/postgres-log-store';
 import { openSqliteLogStore } from '../../src/logs/sqlite-log-store';
-import { hiNow } from './system';
+import { hiNow } from '../common/clock';
 
 export interface WriterJob {
   kind: 'sqlite' | 'postgres';

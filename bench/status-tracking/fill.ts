@@ -3,10 +3,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { requestIdFor } from '../../src/events/request-id';
 import { eventInputOf, eventStartOptions } from '../../src/events/start-options';
-import { workflowsPath } from '../../src/worker/create-worker';
+import { bundleWorkflows } from '../common/dev-stack';
 import { type BenchPayload, invokeTypeMix, plan, statusTally, versions } from './mix';
 import { type BenchStack, benchFunction, rssMb, visibleEvents } from './stack';
 import { createStandIn } from './stand-in';
@@ -44,10 +44,7 @@ export interface FillResult {
 
 /** The bench worker: the real workflow bundle, the stand-in activity. Stopped by the stack's cleanup. */
 async function startBenchWorker(stack: BenchStack, maxRunning: number, onAbortStarted: (id: string) => void) {
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
-  });
+  const workflowBundle = await bundleWorkflows();
   const connection = await NativeConnection.connect({ address: stack.devServer.address });
   const standIn = createStandIn({ onAbortStarted });
   const worker = await Worker.create({

@@ -1,19 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { machineLine } from '../common/machine';
+import { fmt, table } from '../common/table';
 import type { FillResult } from './fill';
 import type { CaseResult, Sample } from './measure';
 import { type BenchStack, rssMb } from './stack';
-import { fmt, mean, median, percentile, table } from './stats';
+import { mean, median, percentile } from './stats';
 
 const targetMs = 200;
 
 export function printMachine(): void {
-  const cpu =
-    /model name\s*:\s*(.+)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
-  console.log(
-    `machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}`,
-  );
+  console.log(machineLine());
   console.log(
     'NOTE: runFunction is a bench stand-in (in-process, no user code): this measures listing, not execution.\n',
   );

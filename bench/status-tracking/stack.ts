@@ -1,14 +1,15 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import yazl from 'yazl';
 import { type LonghaulConfig, loadConfig } from '../../src/config';
 import { connectClient, openStores, type Stores } from '../../src/main/services';
 import { type FirstAccount, ensureFirstAccount } from '../../src/registry/first-account';
 import type { FunctionView } from '../../src/registry/functions';
-import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
+import type { DevServer } from '../../src/temporal/dev-server';
 import { prepareNamespace } from '../../src/temporal/namespace-setup';
+import { Cleanup } from '../common/cleanup';
+import { startBenchDevServer } from '../common/dev-stack';
+import { zipFiles } from '../common/zip';
 import { type Version, versions } from './mix';
 
 export const benchFunction = { namespace: 'default', name: 'bench-status' } as const;
@@ -29,29 +30,6 @@ export interface BenchStack {
   cleanup(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text), name);
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
-
 async function ensureBenchFunction(stack: Pick<BenchStack, 'config' | 'stores' | 'account'>) {
   const { registry } = stack.stores;
   const { accountId } = stack.account;
@@ -61,7 +39,11 @@ async function ensureBenchFunction(stack: Pick<BenchStack, 'config' | 'stores' |
     name: benchFunction.name,
     runtime: 'Nodejs18.15',
     handler: 'index.main',
-    zip: await zipOf({ 'index.js': 'exports.main = async (event) => event;\n' }),
+    // The registry takes the zip's bytes (the API would decode them from base64 the same way).
+    zip: Buffer.from(
+      await zipFiles([{ name: 'index.js', text: 'exports.main = async (event) => event;\n' }]),
+      'base64',
+    ),
     timeoutSeconds: stack.config.maxAsyncTimeoutSeconds,
     memoryMb: 128,
     environment: {},
@@ -75,19 +57,8 @@ async function ensureBenchFunction(stack: Pick<BenchStack, 'config' | 'stores' |
 
 /** Opens (or creates) the stack on dataDir. `removeDataDir` makes the cleanup delete it at the very end. */
 export async function openStack(cli: string, dataDir: string, removeDataDir: boolean): Promise<BenchStack> {
-  const steps: (() => unknown)[] = removeDataDir
-    ? [() => fs.rmSync(dataDir, { recursive: true, force: true })]
-    : [];
-  const onCleanup = (step: () => unknown) => void steps.push(step);
-  const cleanup = async () => {
-    for (const step of steps.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        console.error('cleanup step failed:', err);
-      }
-    }
-  };
+  const { add: onCleanup, run: cleanup } = new Cleanup();
+  if (removeDataDir) onCleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   try {
     const config = loadConfig({
       LONGHAUL_DATA_DIR: dataDir,
@@ -95,8 +66,7 @@ export async function openStack(cli: string, dataDir: string, removeDataDir: boo
       LONGHAUL_TASK_QUEUE: 'longhaul-bench',
       LONGHAUL_TEMPORAL_CLI: cli,
     });
-    const [port, uiPort] = [await freePort(), await freePort()];
-    const devServer = await startDevServer({ cli, dataDir, port, uiPort, ui: false });
+    const devServer = await startBenchDevServer(cli, dataDir);
     onCleanup(() => devServer.stop());
     const temporal = await connectClient(devServer.address, config.temporalNamespace);
     onCleanup(() => temporal.connection.close());

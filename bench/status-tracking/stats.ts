@@ -1,4 +1,9 @@
-/** Small statistics and a Markdown table for the bench's report. */
+/**
+ * The status-tracking bench's statistics. Its median is the mean of the two middle samples, unlike the
+ * nearest-rank summaries of bench/common/stats.ts: kept, so its figures stay comparable with those already
+ * in docs/performance.md. Cells and tables are bench/common/table.ts.
+ */
+import { percentileOf } from '../common/stats';
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -6,22 +11,12 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Nearest-rank percentile. */
-export const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
-};
+/** Nearest-rank percentile of unsorted samples. */
+export const percentile = (xs: number[], p: number): number =>
+  percentileOf(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 
 export const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-export const fmt = (ms: number): string => ms.toFixed(1);
-
-/** A Markdown table: first column left-aligned, the others right-aligned. */
-export function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|');
-  return [line(header), `|${rule}|`, ...cells.slice(1).map(line)].join('\n');
-}

@@ -137,8 +137,11 @@ function serverIds(): [number, number] {
   return [Number(fields[2]), Number(fields[3])];
 }
 
-/** A port the kernel just handed out and took back; the tiny race with other processes is acceptable here. */
-function freePort(): Promise<number> {
+/**
+ * A port the kernel just handed out and took back; the tiny race with other processes is acceptable here.
+ * Exported for the benches (bench/common/ports.ts), so that one copy serves both.
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
