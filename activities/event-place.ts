@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CodeStore } from '../src/registry/code-store';
-import { type SandboxIdentity, giveWorkDir, sandboxIdentity, shareCodeWith } from '../src/runtime/sandbox';
+import { type SandboxIdentity, giveWorkDir, sandboxIdentity, sandboxRunners, shareCodeWith } from '../src/runtime/sandbox';
 import type { EventInput } from '../workflows/contracts';
 
 /** Where one attempt runs: its code, its own working directory, and the user it runs as. */
@@ -10,6 +10,8 @@ export interface EventPlace {
   codeDir: string;
   workDir: string;
   identity: SandboxIdentity | undefined;
+  /** Where the runner scripts are read from, when not beside the worker's code. */
+  runnerDir?: string;
 }
 
 /**
@@ -45,5 +47,5 @@ export async function prepareEventPlace(
   await shareCodeWith(codeDir, identity);
   const workDir = await fs.promises.mkdtemp(path.join(root.events, 'event-'));
   await giveWorkDir(workDir, identity);
-  return { codeDir, workDir, identity };
+  return { codeDir, workDir, identity, runnerDir: await sandboxRunners(path.dirname(root.code)) };
 }

@@ -52,7 +52,7 @@ const heartbeatIntervalMs = 1000;
  */
 export async function runFunction(deps: RunFunctionDeps, input: EventInput): Promise<EventSuccess> {
   const ctx = Context.current();
-  const { codeDir, workDir, identity } = await prepareEventPlace(deps, input, ctx.info.attempt);
+  const { codeDir, workDir, identity, runnerDir } = await prepareEventPlace(deps, input, ctx.info.attempt);
   const log = deps.logger.child({ requestId: input.requestId, attempt: ctx.info.attempt });
   const watch: ProcessWatch = { sampledPeakRssBytes: 0, identity };
   let proc: FunctionProcess | undefined;
@@ -60,7 +60,7 @@ export async function runFunction(deps: RunFunctionDeps, input: EventInput): Pro
     proc?.setOutputPaused(high),
   );
   try {
-    const result = await runInWorkDir(ctx, input, { codeDir, workDir, attemptLog, log, watch }, (p) => (proc = p));
+    const result = await runInWorkDir(ctx, input, { codeDir, workDir, runnerDir, attemptLog, log, watch }, (p) => (proc = p));
     await closeAttemptLog(attemptLog, summaryOf(input, watch, { result }), log);
     return result;
   } catch (error) {
@@ -74,6 +74,7 @@ export async function runFunction(deps: RunFunctionDeps, input: EventInput): Pro
 interface Attempt {
   codeDir: string;
   workDir: string;
+  runnerDir: string | undefined;
   attemptLog: AttemptLog | undefined;
   log: Logger;
   watch: ProcessWatch;
@@ -83,7 +84,7 @@ interface Attempt {
 async function runInWorkDir(
   ctx: Context,
   input: EventInput,
-  { codeDir, workDir, attemptLog, log, watch }: Attempt,
+  { codeDir, workDir, runnerDir, attemptLog, log, watch }: Attempt,
   onStarted: (proc: FunctionProcess) => void,
 ): Promise<EventSuccess> {
   const { fn } = input;
@@ -114,6 +115,7 @@ async function runInWorkDir(
       attemptLog?.output(stream, chunk, raw);
     },
     identity: watch.identity,
+    runnerDir,
     onReport: (report) => {
       if (report.kind === 'progress') {
         reported.progress = { value: report.value, message: report.message, updatedAt: new Date().toISOString() };

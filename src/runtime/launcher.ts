@@ -41,6 +41,8 @@ export interface LaunchSpec {
    * the runner framed on fd 4: their bytes interleave arbitrarily, so each needs its own line splitting.
    */
   onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer, raw: boolean) => void;
+  /** The directory holding node-runner.cjs and python-runner.py; this one when absent. */
+  runnerDir?: string;
   /** Progress reports and checkpoints the function makes while it runs (Node.js and Python runtimes). */
   onReport?: (report: RunnerReport) => void;
   /** The unprivileged user and group the process runs as; absent when the worker cannot switch users. */
@@ -80,8 +82,6 @@ export interface FunctionProcess {
 const pipeIdleLimitMs = 2000;
 const pipeDrainCapMs = 60_000;
 
-const nodeRunnerPath = path.join(__dirname, 'node-runner.cjs');
-const pythonRunnerPath = path.join(__dirname, 'python-runner.py');
 
 /**
  * Starts one event's process with the runtime its SCF runtime name maps to (src/runtime/runtimes.ts). The
@@ -99,7 +99,7 @@ export async function launchFunction(spec: LaunchSpec): Promise<FunctionProcess>
 
 /** The Node.js runtime: node-runner.cjs on the worker's own Node.js. */
 export function launchNodeFunction(spec: RunSpec): FunctionProcess {
-  return startRunner(process.execPath, [nodeRunnerPath], spec, spec.env);
+  return startRunner(process.execPath, [path.join(spec.runnerDir ?? __dirname, 'node-runner.cjs')], spec, spec.env);
 }
 
 /**
@@ -113,7 +113,8 @@ function launchPythonFunction(spec: RunSpec, python: PythonInterpreter): Functio
     ...spec.env,
     PATH: [path.dirname(python.executable), spec.env.PATH].filter(Boolean).join(':'),
   };
-  return startRunner(python.executable, ['-u', '-s', '-B', pythonRunnerPath], spec, env);
+  const runner = path.join(spec.runnerDir ?? __dirname, 'python-runner.py');
+  return startRunner(python.executable, ['-u', '-s', '-B', runner], spec, env);
 }
 
 /** A runner of ours (Node or Python): the invocation goes in on fd 3, the answer comes back on it. */

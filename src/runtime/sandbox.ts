@@ -32,6 +32,39 @@ export function sandboxIdentity(requestId: string, attempt: number, codeSha256: 
   return { uid: idOf('event', `${requestId}/${attempt}`), gid: idOf('code', codeSha256) };
 }
 
+/** The runner scripts the worker starts user code with; they run as the event's user. */
+const runnerFiles = ['node-runner.cjs', 'python-runner.py'];
+const runnerCopies = new Map<string, Promise<string>>();
+
+/**
+ * Copies of the runners where every user can read them: the service may be installed in a directory
+ * others cannot enter (a clone under a 0700 temp dir, /root), which the event's user could not load them
+ * from. Copied once per worker process.
+ */
+export function sandboxRunners(root: string): Promise<string> {
+  let copy = runnerCopies.get(root);
+  if (!copy) {
+    copy = (async () => {
+      const contents = await Promise.all(runnerFiles.map((file) => fs.promises.readFile(path.join(__dirname, file))));
+      const digest = createHash('sha256');
+      for (const content of contents) digest.update(content);
+      // Named by content: workers of one deploy share the copy, a new deploy gets its own.
+      const dir = path.join(root, `runners-${digest.digest('hex').slice(0, 16)}`);
+      await fs.promises.mkdir(dir, { recursive: true });
+      await fs.promises.chmod(dir, 0o755);
+      for (const [i, file] of runnerFiles.entries()) {
+        const temp = path.join(dir, `.${file}.${process.pid}.tmp`);
+        await fs.promises.writeFile(temp, contents[i]!, { mode: 0o644 });
+        await fs.promises.rename(temp, path.join(dir, file)); // atomic: a starting event never reads half a file
+      }
+      return dir;
+    })();
+    copy.catch(() => runnerCopies.delete(root));
+    runnerCopies.set(root, copy);
+  }
+  return copy;
+}
+
 /** The event's working directory belongs to its user alone. */
 export async function giveWorkDir(workDir: string, identity: SandboxIdentity): Promise<void> {
   await fs.promises.chown(workDir, identity.uid, identity.gid);
