@@ -4,7 +4,6 @@
  * /proc (VmRSS, and Pss, which splits shared pages such as the node binary's text among their users), beside
  * the worker process's and the dev server's growth over their idle baseline. Then all are terminated.
  */
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hiNow } from '../common/clock';
 import { loadLine } from '../common/machine';
@@ -12,10 +11,13 @@ import type { BenchRuntime } from './functions';
 import type { BenchStack } from './stack';
 import { type ProcMemory, availableMemoryBytes, childrenMatching, memoryOf, pool, processesOfGroups, sumMemory } from './system';
 
-/** The runner file each runtime's processes have on their command line. */
+/**
+ * The runner file each runtime's processes have on their command line: its name only, since sandboxed
+ * events run a copy of it from the sandbox root (only this process's children are counted anyway).
+ */
 const runnerOf: Partial<Record<BenchRuntime, string>> = {
-  'Nodejs18.15': path.resolve(__dirname, '../../src/runtime/node-runner.cjs'),
-  'Python3.9': path.resolve(__dirname, '../../src/runtime/python-runner.py'),
+  'Nodejs18.15': '/node-runner.cjs',
+  'Python3.9': '/python-runner.py',
 };
 
 export interface DensityRow {
