@@ -10,6 +10,8 @@ let scf: ScfClient;
 let name: string;
 /** What the test itself ran: the truth the searches are checked against. */
 const runs: { requestId: string; qualifier: string; ok: boolean; startedBefore: number }[] = [];
+/** A whole second after the first two events ended and before the others started. */
+let secondBoundary = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ LONGHAUL_TIME_ZONE: timeZone });
@@ -24,6 +26,9 @@ beforeAll(async () => {
   };
   await run({ lines: 2, how: 'throw' }, '$LATEST', false);
   await run({ lines: 1, how: 'exit' }, '$LATEST', false);
+  // SCF times have whole seconds: start the later events in a later second, so a StartTime between them is exact.
+  secondBoundary = Math.ceil((Date.now() + 1) / 1000) * 1000;
+  await new Promise((resolve) => setTimeout(resolve, secondBoundary - Date.now() + 50));
   await run({ lines: 3, how: 'return' }, '$LATEST', true);
   const published = await stack.client.post(`/v1/namespaces/default/functions/${name}/versions`, { description: 'v1' });
   if (published.status !== 201) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
@@ -100,10 +105,9 @@ test('GetFunctionLogs over the SCF endpoint answers in SCF shape, with RetCode f
   expect(failed.TotalCount).toBe(2);
   const one = await scf.GetFunctionLogs({ FunctionName: name, FunctionRequestId: runs[2]!.requestId });
   expect(one.Data!.map((d) => d.RequestId)).toEqual([runs[2]!.requestId]);
-  const since = formatScfTime(new Date(runs[1]!.startedBefore), timeZone).slice(0, 19);
-  const later = await scf.GetFunctionLogs({ FunctionName: name, StartTime: since });
-  expect(later.TotalCount).toBeLessThanOrEqual(3);
-  expect(later.TotalCount).toBeGreaterThanOrEqual(2);
+  const since = formatScfTime(new Date(secondBoundary), timeZone).slice(0, 19);
+  const later = await scf.GetFunctionLogs({ FunctionName: name, StartTime: since, Order: 'asc' });
+  expect(later.Data!.map((d) => d.RequestId)).toEqual(runs.slice(2).map((r) => r.requestId));
   expect(await errorCode(scf.GetFunctionLogs({ FunctionName: name, Filter: { RetCode: 'x' } }))).toBe(
     'InvalidParameterValue.RetCode',
   );
