@@ -6,21 +6,10 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { namespaceRetentionHours } from '../src/temporal/namespace-setup';
 import { ApiClient } from './helpers/api-client';
-import { eventually, zipFixture } from './helpers/fixtures';
+import { eventually, freePort, zipFixture } from './helpers/fixtures';
 import { temporalCli } from './helpers/stack';
 
 const root = path.join(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -16,13 +16,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function createIntruder(options: Record<string, unknown> = {}) {
-  const name = uniqueName('intruder');
+/** A function of a fixture package; the intruder's probe by default. */
+async function createIntruder(options: Record<string, unknown> = {}, fixture = 'intruder') {
+  const name = uniqueName(fixture);
   const response = await stack.client.post('/v1/namespaces/default/functions', {
     functionName: name,
     runtime: 'Nodejs18.15',
     handler: 'index.probe',
-    code: { zipFile: await zipFixture('intruder') },
+    code: { zipFile: await zipFixture(fixture) },
     timeout: 60,
     asyncRunEnable: true,
     traceEnable: true,
@@ -88,17 +89,7 @@ test('a function that allocates past its memory size ends FAILED 434, with its p
 });
 
 test('a function in a sandboxed package still runs a Python handler', async () => {
-  const name = uniqueName('py-sandboxed');
-  const created = await stack.client.post('/v1/namespaces/default/functions', {
-    functionName: name,
-    runtime: 'Python3.9',
-    handler: 'index.echo',
-    code: { zipFile: await zipFixture('python-basic') },
-    timeout: 60,
-    asyncRunEnable: true,
-    traceEnable: true,
-  });
-  expect(created.status).toBe(201);
+  const { functionName: name } = await createIntruder({ runtime: 'Python3.9', handler: 'index.echo' }, 'python-basic');
   const ended = await run(name, { hello: 'sandbox' });
   expect(ended.status).toBe('FINISHED');
 });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -109,4 +110,18 @@ export function processAlive(pid: number): boolean {
 
 export async function readPid(file: string): Promise<number> {
   return eventually(() => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) || undefined : undefined));
+}
+
+/**
+ * A port the kernel just handed out and took back; the tiny race with other processes is acceptable here.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -5,12 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { freePort } from './fixtures';
 
 const run = promisify(execFile);
 const serverUser = 'postgres';
@@ -137,20 +137,8 @@ function serverIds(): [number, number] {
   return [Number(fields[2]), Number(fields[3])];
 }
 
-/**
- * A port the kernel just handed out and took back; the tiny race with other processes is acceptable here.
- * Exported for the benches (bench/common/ports.ts), so that one copy serves both.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** Re-exported for the benches (bench/common/ports.ts). */
+export { freePort };
 
 async function waitUntilAccepting(connectionString: string): Promise<void> {
   const deadline = Date.now() + 15_000;
