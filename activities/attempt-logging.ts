@@ -31,6 +31,14 @@ export function sampleRss(pid: number, watch: ProcessWatch): void {
 }
 
 /**
+ * The event's attempt number: Temporal counts the platform retries of this activity call, and the workflow
+ * passes how many attempts earlier calls (user-error retries) ran, so attempts number on across both.
+ */
+export function eventAttempt(ctx: Context, input: EventInput): number {
+  return (input.attemptBase ?? 0) + ctx.info.attempt;
+}
+
+/**
  * Opens the attempt's log when the function has a log destination and a store is configured; without one
  * there is no real-time log (as in SCF) and the event still runs and is tracked.
  */
@@ -49,7 +57,7 @@ export async function openAttemptLog(
     {
       accountId: input.fn.accountId,
       requestId: input.requestId,
-      attempt: ctx.info.attempt,
+      attempt: eventAttempt(ctx, input),
       namespace: input.fn.namespace,
       functionName: input.fn.functionName,
       qualifier: input.fn.version,

@@ -20,7 +20,7 @@ import type {
 import { failureTypes } from '../workflows/contracts';
 import { terminateRequestQuery } from '../workflows/definitions';
 import { statusCodes } from '../workflows/status-codes';
-import { type ProcessWatch, closeAttemptLog, openAttemptLog, sampleRss, summaryOf } from './attempt-logging';
+import { type ProcessWatch, closeAttemptLog, eventAttempt, openAttemptLog, sampleRss, summaryOf } from './attempt-logging';
 import { prepareEventPlace } from './event-place';
 import { watchGroupMemory } from '../src/runtime/group-memory';
 
@@ -52,8 +52,9 @@ const heartbeatIntervalMs = 1000;
  */
 export async function runFunction(deps: RunFunctionDeps, input: EventInput): Promise<EventSuccess> {
   const ctx = Context.current();
-  const { codeDir, workDir, identity, runnerDir } = await prepareEventPlace(deps, input, ctx.info.attempt);
-  const log = deps.logger.child({ requestId: input.requestId, attempt: ctx.info.attempt });
+  const attempt = eventAttempt(ctx, input);
+  const { codeDir, workDir, identity, runnerDir } = await prepareEventPlace(deps, input, attempt);
+  const log = deps.logger.child({ requestId: input.requestId, attempt });
   const watch: ProcessWatch = { sampledPeakRssBytes: 0, identity };
   let proc: FunctionProcess | undefined;
   const attemptLog = await openAttemptLog(deps.logStore, deps.logLimits, ctx, input, log, (high) =>
@@ -156,7 +157,7 @@ async function runInWorkDir(
       durationMs: outcome?.durationMs ?? 0,
       memUsageBytes: Math.max(outcome?.answer?.maxRssBytes ?? 0, watch.sampledPeakRssBytes),
       logTail: tail.toString(),
-      attempt: ctx.info.attempt,
+      attempt: eventAttempt(ctx, input),
     });
 
     if (ending.kind === 'exited') return settle(ending.outcome, report);

@@ -48,7 +48,14 @@ export interface LonghaulConfig {
   logLimits: LogLimits;
   /** `auto`: user code runs as per-event unprivileged users when the worker runs as root; `off`: never. */
   sandbox: 'auto' | 'off';
+  /** An account's concurrency in MB (SCF's quota, 128 GB): reservations come out of it, the rest is shared. */
+  accountConcurrencyMb: number;
+  /** How many seconds of a function's async invoke rate may arrive at once after a quiet spell. */
+  invokeBurstSeconds: number;
 }
+
+/** SCF's default account concurrency quota: 128,000 MB. */
+export const defaultAccountConcurrencyMb = 128_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -124,6 +131,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logRetentionHours: integer(env, 'LONGHAUL_LOG_RETENTION_HOURS', 72, 1, 24 * 365),
     logPurgeIntervalSeconds: integer(env, 'LONGHAUL_LOG_PURGE_INTERVAL_SECONDS', 600, 1, 86400),
     sandbox: sandboxMode(env),
+    accountConcurrencyMb: integer(env, 'LONGHAUL_ACCOUNT_CONCURRENCY_MB', defaultAccountConcurrencyMb, 64, 2 ** 40),
+    invokeBurstSeconds: integer(env, 'LONGHAUL_INVOKE_BURST_SECONDS', 10, 1, 3600),
     logLimits: {
       ...defaultLogLimits,
       flushIntervalMs: integer(env, 'LONGHAUL_LOG_FLUSH_INTERVAL_MS', defaultLogLimits.flushIntervalMs, 1, 10_000),

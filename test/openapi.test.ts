@@ -18,9 +18,15 @@ import { type ApiDeps, createApp, openApiPath, routeList } from '../src/api/app'
 import { errorHandler } from '../src/api/error-handler';
 import { parseListEvents, parseOverview } from '../src/api/event-requests';
 import { functionJson, parseConfigurationPatch, parseCreateFunction } from '../src/api/function-requests';
+import {
+  invokeConfigJson,
+  parseInvokeConfigPatch,
+  parseReservation,
+  reservationJson,
+} from '../src/api/limit-requests';
 import { attemptJson, lineJson, parseCursor, parseLogSearch } from '../src/api/log-requests';
 import { summaryJson } from '../src/api/routes/async-events';
-import { loadConfig } from '../src/config';
+import { defaultAccountConcurrencyMb, loadConfig } from '../src/config';
 import { LonghaulError, errorCatalogue } from '../src/errors';
 import type { EventSummary } from '../src/events/event-queries';
 import type { EventView } from '../src/events/event-view';
@@ -30,6 +36,8 @@ import type { EventFilter } from '../src/events/visibility-query';
 import { EventLogs, type FoundAttempt } from '../src/logs/event-logs';
 import type { LogLine } from '../src/logs/log-store';
 import { openSqliteLogStore } from '../src/logs/sqlite-log-store';
+import { openDatabase } from '../src/registry/database';
+import { FunctionLimits, defaultInvokeConfig } from '../src/registry/function-limits';
 import * as rules from '../src/registry/function-rules';
 import type { FunctionRegistry, FunctionView, NewFunction } from '../src/registry/functions';
 
@@ -224,6 +232,25 @@ function expectAgreement(
     }))
     .filter((r) => r.schema !== r.api);
   expect(disagreements).toEqual([]);
+}
+
+/**
+ * The real FunctionLimits on a temporary database. The registry beside it is a stub, so the functions have no
+ * rows: foreign keys are off, and the stub's requireFunction says which functions exist.
+ */
+function temporaryLimits(
+  requireFunction: (accountId: string, namespace: string, name: string) => void,
+  quotaMb = defaultAccountConcurrencyMb,
+) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-openapi-limits-'));
+  const db = openDatabase(dir);
+  db.pragma('foreign_keys = OFF');
+  const limits = new FunctionLimits(db, { requireFunction } as unknown as FunctionRegistry, quotaMb);
+  const close = () => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { limits, close };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -550,6 +577,10 @@ describe('the schemas of the OpenAPI document', () => {
     'LogFollowEvent',
     'LogInvocation',
     'LogSearchResult',
+    'ReservedConcurrency',
+    'PutReservedConcurrencyRequest',
+    'InvokeConfig',
+    'UpdateInvokeConfigRequest',
   ];
 
   test('include the named components', () => {
@@ -582,6 +613,8 @@ describe('the schemas of the OpenAPI document', () => {
       'TerminateRequest',
       'CreateNamespaceRequest',
       'PublishVersionRequest',
+      'PutReservedConcurrencyRequest',
+      'UpdateInvokeConfigRequest',
     ]) {
       expect({ name, additionalProperties: doc.components.schemas[name]?.additionalProperties }).toEqual({
         name,
@@ -653,6 +686,26 @@ describe('the schemas of the OpenAPI document', () => {
     expect(isValid(component('LogFollowEvent'), { event: 'line', data: lineJson(sampleLines[0]!) })).toBe(
       false,
     );
+  });
+
+  test('real reservationJson and invokeConfigJson outputs match ReservedConcurrency and InvokeConfig', () => {
+    const { limits, close } = temporaryLimits(() => undefined, 1024);
+    try {
+      const none = reservationJson(limits, sampleFunction);
+      expectValid(component('ReservedConcurrency'), none);
+      limits.reserve('acct-1', sampleFunction.namespace, sampleFunction.name, 512);
+      expectValid(component('ReservedConcurrency'), reservationJson(limits, sampleFunction));
+      const schema = doc.components.schemas.ReservedConcurrency as { properties: Schema; required: string[] };
+      expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(none).sort());
+      expect([...schema.required].sort()).toEqual(Object.keys(none).sort());
+      expect(isValid(component('ReservedConcurrency'), { ...none, extra: 1 })).toBe(false);
+      const config = invokeConfigJson(limits.invokeConfig('acct-1', 'default', 'hello-world'));
+      expectValid(component('InvokeConfig'), config);
+      const invokeSchema = doc.components.schemas.InvokeConfig as { required: string[] };
+      expect([...invokeSchema.required].sort()).toEqual(Object.keys(config).sort());
+    } finally {
+      close();
+    }
   });
 
   test('a real attemptJson output matches LogInvocation, field for field', () => {
@@ -1222,6 +1275,64 @@ describe('the schemas agree with the real validation rules', () => {
       ],
     );
   });
+
+  describe('the bodies of the limit routes, through the real FunctionLimits', () => {
+    const { limits, close } = temporaryLimits(() => undefined, 4096);
+    afterAll(close);
+
+    test('PutReservedConcurrencyRequest accepts what the reservation route accepts (within the quota)', () => {
+      expectAgreement(
+        component('PutReservedConcurrencyRequest'),
+        (body: Record<string, unknown>) =>
+          limits.reserve('acct-1', 'default', 'hello', parseReservation(body)),
+        [
+          { reservedConcurrencyMemMb: 0 },
+          { reservedConcurrencyMemMb: 128 },
+          { reservedConcurrencyMemMb: 4096 },
+          { reservedConcurrencyMemMb: -1 },
+          { reservedConcurrencyMemMb: 1.5 },
+          { reservedConcurrencyMemMb: '128' },
+          { reservedConcurrencyMemMb: null },
+          {},
+          { reservedConcurrencyMemMb: 128, extra: 1 },
+        ],
+      );
+    });
+
+    test('UpdateInvokeConfigRequest accepts what the invoke-config route accepts', () => {
+      expectAgreement(
+        component('UpdateInvokeConfigRequest'),
+        (body: Record<string, unknown>) =>
+          limits.updateInvokeConfig('acct-1', 'default', 'hello', parseInvokeConfigPatch(body)),
+        [
+          {},
+          { retryNum: 0 },
+          { retryNum: 2 },
+          { retryNum: 3 },
+          { retryNum: -1 },
+          { retryNum: 1.5 },
+          { retryNum: '1' },
+          { retryNum: null },
+          { msgTtlSeconds: 60 },
+          { msgTtlSeconds: 21600 },
+          { msgTtlSeconds: 59 },
+          { msgTtlSeconds: 21601 },
+          { msgTtlSeconds: 600.5 },
+          { msgTtlSeconds: '600' },
+          { retryNum: 1, msgTtlSeconds: 3600 },
+          { retryNum: 1, msgTtlSeconds: 10 },
+          { retry: 1 },
+        ],
+      );
+    });
+
+    test('the documented defaults are the ones the API uses', () => {
+      const defaultOf = (name: string) => doc.components.schemas[name]?.default;
+      expect({ retryNum: defaultOf('RetryNum'), msgTtlSeconds: defaultOf('MsgTtlSeconds') }).toEqual(
+        defaultInvokeConfig,
+      );
+    });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1273,7 +1384,11 @@ describe('real responses of the API', () => {
     delete: () => undefined,
     publishVersion: () => sampleVersion,
     listVersions: () => [sampleFunction, sampleVersion],
+    requireFunction: (_a: string, _ns: string, name: string) => {
+      if (name === 'missing') throw missing(name);
+    },
   };
+  const { limits, close: closeLimits } = temporaryLimits(registry.requireFunction);
 
   const gateway = {
     invoke: (_a: string, request: { functionName: string }) =>
@@ -1307,6 +1422,7 @@ describe('real responses of the API', () => {
       validateRequestId(requestId);
       return Promise.resolve(abortedEvent);
     },
+    poolCapacityChanged: () => Promise.resolve(),
   };
 
   // The real log reader over a real (SQLite) log store, fed the lines of sampleRequestId and longRequestId.
@@ -1372,6 +1488,7 @@ describe('real responses of the API', () => {
       },
     },
     registry,
+    limits,
     gateway,
     eventLogs,
     queries: {
@@ -1400,6 +1517,7 @@ describe('real responses of the API', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await logStore.close();
     fs.rmSync(logDir, { recursive: true, force: true });
+    closeLimits();
   });
 
   interface Case {
@@ -1425,6 +1543,13 @@ describe('real responses of the API', () => {
   const searchRoute = 'GET /v1/namespaces/{namespace}/functions/{functionName}/logs';
   const logs = `/v1/events/${sampleRequestId}/logs`;
   const search = `${fn}/hello-world/logs`;
+  const reserved = `${fn}/hello-world/reserved-concurrency`;
+  const invokeConfig = `${fn}/hello-world/invoke-config`;
+  const reservedRoute = (method: string) =>
+    `${method} /v1/namespaces/{namespace}/functions/{functionName}/reserved-concurrency`;
+  const configRoute = (method: string) =>
+    `${method} /v1/namespaces/{namespace}/functions/{functionName}/invoke-config`;
+  const quota = defaultAccountConcurrencyMb;
   const cases: Case[] = [
     { route: 'GET /v1/health', url: '/v1/health', status: 200, auth: null },
     { route: 'GET /v1/openapi.json', url: '/v1/openapi.json', status: 200, auth: null },
@@ -1861,6 +1986,124 @@ describe('real responses of the API', () => {
     { route: searchRoute, url: `${fn}/missing/logs`, status: 404, code: 'ResourceNotFound.Function' },
     { route: searchRoute, url: `${search}?qualifier=99`, status: 404, code: 'ResourceNotFound.Version' },
     { route: searchRoute, url: search, status: 401, auth: null, code: 'AuthFailure.MissingCredentials' },
+    { route: reservedRoute('GET'), url: reserved, status: 200 },
+    { route: reservedRoute('PUT'), url: reserved, status: 200, body: { reservedConcurrencyMemMb: 512 } },
+    { route: reservedRoute('GET'), url: reserved, status: 200 },
+    { route: reservedRoute('PUT'), url: reserved, status: 200, body: { reservedConcurrencyMemMb: 0 } },
+    { route: reservedRoute('DELETE'), url: reserved, status: 204 },
+    { route: reservedRoute('DELETE'), url: reserved, status: 204 },
+    ...(['GET', 'PUT', 'DELETE'] as const).flatMap((method) => [
+      {
+        route: reservedRoute(method),
+        url: '/v1/namespaces/-bad/functions/hello-world/reserved-concurrency',
+        status: 400,
+        body: method === 'PUT' ? { reservedConcurrencyMemMb: 1 } : undefined,
+        code: 'InvalidParameterValue.Namespace',
+      },
+      {
+        route: reservedRoute(method),
+        url: `${fn}/1bad/reserved-concurrency`,
+        status: 400,
+        body: method === 'PUT' ? { reservedConcurrencyMemMb: 1 } : undefined,
+        code: 'InvalidParameterValue.FunctionName',
+      },
+      {
+        route: reservedRoute(method),
+        url: `${fn}/missing/reserved-concurrency`,
+        status: 404,
+        body: method === 'PUT' ? { reservedConcurrencyMemMb: 1 } : undefined,
+        code: 'ResourceNotFound.Function',
+      },
+      {
+        route: reservedRoute(method),
+        url: reserved,
+        status: 401,
+        auth: null,
+        code: 'AuthFailure.MissingCredentials',
+      },
+    ]),
+    {
+      route: reservedRoute('PUT'),
+      url: reserved,
+      status: 400,
+      body: { reservedConcurrencyMemMb: -128 },
+      code: 'InvalidParameterValue.ReservedConcurrencyMem',
+    },
+    {
+      route: reservedRoute('PUT'),
+      url: reserved,
+      status: 400,
+      body: { reservedConcurrencyMemMb: quota + 1 },
+      code: 'LimitExceeded.ReservedConcurrencyMem',
+    },
+    { route: reservedRoute('PUT'), url: reserved, status: 400, body: {}, code: 'MissingParameter' },
+    {
+      route: reservedRoute('PUT'),
+      url: reserved,
+      status: 400,
+      body: { reservedConcurrencyMemMb: 1, mem: 1 },
+      code: 'UnknownParameter',
+    },
+    { route: reservedRoute('PUT'), url: reserved, status: 400, rawBody: '{nope', code: 'InvalidParameter' },
+    {
+      route: reservedRoute('PUT'),
+      url: reserved,
+      status: 413,
+      body: { reservedConcurrencyMemMb: 1, padding: 'x'.repeat(20000) },
+      code: 'RequestTooLarge.Body',
+    },
+    { route: configRoute('GET'), url: invokeConfig, status: 200 },
+    { route: configRoute('PUT'), url: invokeConfig, status: 200, body: { retryNum: 1 } },
+    { route: configRoute('PUT'), url: invokeConfig, status: 200, body: { retryNum: 2, msgTtlSeconds: 60 } },
+    { route: configRoute('PUT'), url: invokeConfig, status: 200 },
+    ...(['GET', 'PUT'] as const).flatMap((method) => [
+      {
+        route: configRoute(method),
+        url: '/v1/namespaces/-bad/functions/hello-world/invoke-config',
+        status: 400,
+        code: 'InvalidParameterValue.Namespace',
+      },
+      {
+        route: configRoute(method),
+        url: `${fn}/1bad/invoke-config`,
+        status: 400,
+        code: 'InvalidParameterValue.FunctionName',
+      },
+      {
+        route: configRoute(method),
+        url: `${fn}/missing/invoke-config`,
+        status: 404,
+        code: 'ResourceNotFound.Function',
+      },
+      {
+        route: configRoute(method),
+        url: invokeConfig,
+        status: 401,
+        auth: null,
+        code: 'AuthFailure.MissingCredentials',
+      },
+    ]),
+    ...[
+      [{ retryNum: -1 }, 'InvalidParameterValue.RetryNum'],
+      [{ retryNum: 3 }, 'LimitExceeded.RetryNum'],
+      [{ msgTtlSeconds: '60' }, 'InvalidParameterValue.MsgTTL'],
+      [{ msgTtlSeconds: 21601 }, 'LimitExceeded.MsgTTL'],
+      [{ retries: 1 }, 'UnknownParameter'],
+    ].map(([body, code]) => ({
+      route: configRoute('PUT'),
+      url: invokeConfig,
+      status: 400,
+      body,
+      code: code as string,
+    })),
+    { route: configRoute('PUT'), url: invokeConfig, status: 400, rawBody: '[1]', code: 'InvalidParameter' },
+    {
+      route: configRoute('PUT'),
+      url: invokeConfig,
+      status: 413,
+      body: { retryNum: 1, padding: 'x'.repeat(20000) },
+      code: 'RequestTooLarge.Body',
+    },
   ];
 
   /** The events of a Server-Sent Events body, each as its fields, with its data parsed from JSON. */

@@ -273,13 +273,7 @@ test('namespaces: create, list, use and delete', async () => {
   expect(await errorCode(scf.DeleteNamespace({ Namespace: ns }))).toBe('ResourceNotFound.Namespace');
 });
 
-test('unsupported actions say so; unknown actions, versions and bodies are refused in the SCF shape', async () => {
-  expect(
-    await errorCode(scf.PutReservedConcurrencyConfig({ FunctionName: 'x', ReservedConcurrencyMem: 128 })),
-  ).toBe('UnsupportedOperation');
-  expect(await errorCode(scf.GetFunctionEventInvokeConfig({ FunctionName: 'x' }))).toBe(
-    'UnsupportedOperation',
-  );
+test('unknown actions, versions and bodies are refused in the SCF shape', async () => {
   expect(await errorCode(scf.request('NoSuchAction', {}))).toBe('InvalidAction');
 
   const key = firstKey(stack);

@@ -3,6 +3,8 @@
  * import from the workflow sandbox.
  */
 
+import type { ConcurrencyTicket } from './pool-contracts';
+
 /** What identifies the code an event runs, snapshotted at invocation so a worker runs exactly that. */
 export interface FunctionSnapshot {
   accountId: string;
@@ -33,6 +35,12 @@ export interface EventInput {
   heartbeatTimeoutSeconds: number;
   /** Default grace between SIGTERM and SIGKILL for a graceful terminate. */
   terminateGraceSeconds: number;
+  /** The pool the event waits in for a slot; absent in events accepted before pools existed. */
+  concurrency?: ConcurrencyTicket;
+  /** SCF's RetryNum (user errors retried that many times) and MsgTTL (how long it may wait to start). */
+  retry?: { retryNum: number; msgTtlSeconds: number };
+  /** Attempts this event ran before this activity call (user-error retries): log attempts number on from it. */
+  attemptBase?: number;
 }
 
 export type TerminateMode = 'forced' | 'graceful';
@@ -94,6 +102,8 @@ export const failureTypes = {
   memoryLimit: 'MemoryLimitExceeded',
   /** The worker is going away: retried on another one. */
   platformInterrupted: 'PlatformInterrupted',
+  /** The event waited for a slot longer than its MsgTTL and never ran. */
+  eventExpired: 'EventExpired',
 } as const;
 
 export const nonRetryableFailureTypes: string[] = [
@@ -102,4 +112,16 @@ export const nonRetryableFailureTypes: string[] = [
   failureTypes.handlerNotFound,
   failureTypes.processExited,
   failureTypes.badResult,
+];
+
+/**
+ * What RetryNum retries: failures of the user's code. A missing handler is a configuration error that a
+ * retry cannot fix, and an expired event must not run at all.
+ */
+export const userRetryableFailureTypes: string[] = [
+  failureTypes.userError,
+  failureTypes.timeout,
+  failureTypes.processExited,
+  failureTypes.badResult,
+  failureTypes.memoryLimit,
 ];

@@ -9,8 +9,11 @@ import {
   type TerminateRequest,
   failureTypes,
   nonRetryableFailureTypes,
+  userRetryableFailureTypes,
 } from './contracts';
 import { terminateRequestQuery, terminateSignal } from './definitions';
+import { type AttemptRecord, type ConcurrencyTicket, type QueueMemo, attemptsMemo, queueMemo } from './pool-contracts';
+import { leavePoolSignal, slotGrantedSignal } from './pool-definitions';
 import { searchAttributes } from './search-attributes';
 import { statusCodes } from './status-codes';
 
@@ -20,8 +23,18 @@ import { statusCodes } from './status-codes';
  */
 const backstopSlackSeconds = 30;
 
-/** Attempts for platform failures only (a lost or stopping worker); user errors are never retried here. */
+/** Attempts for platform failures only (a lost or stopping worker); user errors are retried by RetryNum. */
 const platformAttempts = 5;
+
+/** Backoff between retries of a user error: 2 s, 4 s, ... at most a minute. */
+const userRetryInitialMs = 2_000;
+const userRetryMaxMs = 60_000;
+
+/** SCF's default MsgTTL (6 h), for an input that carries none. */
+const defaultMsgTtlSeconds = 21_600;
+
+/** The marker of the workflow version with concurrency pools and RetryNum (see wf.patched). */
+const poolsAndRetriesPatch = 'concurrency-pools-and-retries';
 
 /**
  * One event of one function: a single heartbeating activity runs the user code. The workflow's own
@@ -50,8 +63,12 @@ export async function functionEventWorkflow(input: EventInput): Promise<EventSuc
     summary: `run ${fn.namespace}/${fn.functionName}:${fn.version}`,
   });
 
+  // Events accepted before pools and retries existed replay without them (their histories have no marker).
+  const current = wf.patched(poolsAndRetriesPatch);
+  const ticket = current ? input.concurrency : undefined;
   try {
-    const success = await runFunction(input);
+    if (ticket) await waitForSlot(input, ticket);
+    const success = await runWithRetries(input, runFunction, current ? (input.retry?.retryNum ?? 0) : 0);
     recordStatusCode(statusCodes.success);
     return success;
   } catch (err) {
@@ -65,7 +82,91 @@ export async function functionEventWorkflow(input: EventInput): Promise<EventSuc
     const failure = toEventFailure(err);
     recordStatusCode(failure.details?.[0] ? (failure.details[0] as EventFailureDetails).statusCode : 500);
     throw failure;
+  } finally {
+    // However the event ended, its slot (or its place in line) goes back; a pool already gone has nothing to free.
+    if (ticket) {
+      await wf.CancellationScope.nonCancellable(() =>
+        wf
+          .getExternalWorkflowHandle(ticket.poolId)
+          .signal(leavePoolSignal, { requestId: input.requestId })
+          .catch(() => undefined),
+      );
+    }
   }
+}
+
+/**
+ * Runs the user code, and again after a user error as many times as the function's RetryNum says, with
+ * backoff. Platform failures are retried by Temporal inside each call (the activity's retry policy); the
+ * attempts number on across both, and each finished one is kept in the memo for the event's detail.
+ */
+async function runWithRetries(
+  input: EventInput,
+  runFunction: FunctionActivities['runFunction'],
+  retryNum: number,
+): Promise<EventSuccess> {
+  const attempts: AttemptRecord[] = [];
+  let attemptBase = 0;
+  for (let retry = 0; ; retry++) {
+    try {
+      return await runFunction(attemptBase === 0 ? input : { ...input, attemptBase });
+    } catch (err) {
+      if (retryNum === 0 || wf.isCancellation(err)) throw err;
+      const failure = toEventFailure(err);
+      const details = failure.details?.[0] as EventFailureDetails;
+      attemptBase = Math.max(attemptBase + 1, details.attempt);
+      attempts.push({
+        attempt: attemptBase,
+        statusCode: details.statusCode,
+        errorType: details.errorType,
+        message: details.errorMessage,
+        endedAt: new Date().toISOString(),
+      });
+      wf.upsertMemo({ [attemptsMemo]: attempts });
+      if (retry >= retryNum || !userRetryableFailureTypes.includes(failure.type ?? '')) throw failure;
+      await wf.sleep(Math.min(userRetryInitialMs * 2 ** retry, userRetryMaxMs));
+    }
+  }
+}
+
+/**
+ * Waits in the function's pool (or the account's) for a run slot, in arrival order. The wait counts
+ * toward MsgTTL from the invocation: an event that has not started by then fails with 432. A terminate while
+ * waiting cancels the wait; the caller's `finally` gives the place in line back.
+ */
+async function waitForSlot(input: EventInput, ticket: ConcurrencyTicket): Promise<void> {
+  let granted = false;
+  wf.setHandler(slotGrantedSignal, () => {
+    granted = true;
+  });
+  const arrivedAtMs = wf.workflowInfo().startTime.getTime();
+  const { joinPool } = wf.proxyLocalActivities<FunctionActivities>({
+    startToCloseTimeout: '10s',
+    retry: { maximumInterval: '5s' },
+  });
+  await joinPool(ticket.poolId, {
+    requestId: input.requestId,
+    weightMb: input.fn.memoryMb,
+    arrivedAtMs,
+    capacityMb: ticket.capacityMb,
+  });
+  if (granted) return;
+  wf.upsertMemo({ [queueMemo]: { poolId: ticket.poolId, since: new Date(arrivedAtMs).toISOString() } satisfies QueueMemo });
+  const msgTtlMs = (input.retry?.msgTtlSeconds ?? defaultMsgTtlSeconds) * 1000;
+  const started = await wf.condition(() => granted, Math.max(1, msgTtlMs - (Date.now() - arrivedAtMs)));
+  wf.upsertMemo({ [queueMemo]: undefined });
+  if (started) return;
+  const errorMessage = `The event did not start within its MsgTTL (${msgTtlMs / 1000} s): the function's concurrency was in use`;
+  const details: EventFailureDetails = {
+    statusCode: statusCodes.concurrencyQuota,
+    errorType: failureTypes.eventExpired,
+    errorMessage,
+    durationMs: 0,
+    memUsageBytes: 0,
+    logTail: '',
+    attempt: 0,
+  };
+  throw wf.ApplicationFailure.create({ type: failureTypes.eventExpired, message: errorMessage, nonRetryable: true, details: [details] });
 }
 
 function recordStatusCode(code: number): void {

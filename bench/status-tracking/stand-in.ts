@@ -18,7 +18,8 @@ export interface StandInHooks {
 }
 
 export interface StandIn {
-  activities: FunctionActivities;
+  /** Bench events carry no concurrency ticket (eventInputOf without limits), so they never join a pool. */
+  activities: Pick<FunctionActivities, 'runFunction'>;
   /** How many activity attempts have started in this process. */
   activitiesRun(): number;
 }

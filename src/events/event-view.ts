@@ -1,5 +1,6 @@
 import type { EventFailureDetails, EventSuccess } from '../../workflows/contracts';
 import { statusCodes } from '../../workflows/status-codes';
+import type { AttemptRecord, QueuePlace } from '../../workflows/pool-contracts';
 
 /** SCF's event statuses. */
 export type EventStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'ABORTED';
@@ -90,6 +91,12 @@ export interface EventView extends EventHeadline {
   attempt?: number;
   /** While it runs: the function's last progress report (context.reportProgress), or null. */
   progress?: { value: number; message: string; updatedAt: string } | null;
+  /** While RUNNING (beyond SCF): QUEUED while it waits for a concurrency slot, then RUNNING. */
+  phase?: 'QUEUED' | 'RUNNING';
+  /** While QUEUED: its place in its pool's line and how long it has waited. */
+  queue?: QueuePlace & { poolId: string; since: string; waitedMs: number };
+  /** The attempts that failed before the last one (RetryNum retries, and platform retries between them). */
+  attempts?: AttemptRecord[];
 }
 
 /** What a closed workflow's history says about how the event ended. */

@@ -1,5 +1,6 @@
 import {
   type Client,
+  type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -8,6 +9,10 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { LonghaulError } from '../errors';
 import type { FunctionRegistry, FunctionView } from '../registry/functions';
+import type { FunctionLimits } from '../registry/function-limits';
+import { type InvokeThrottle, asyncInvokeRate } from '../registry/invoke-throttle';
+import { queuePlaceQuery, setPoolCapacitySignal } from '../../workflows/pool-definitions';
+import { type QueueMemo, type QueuePlace, attemptsMemo, queueMemo } from '../../workflows/pool-contracts';
 import {
   type EventFailureDetails,
   type EventInput,
@@ -27,8 +32,9 @@ import {
   statusCodeOf,
 } from './event-view';
 import { requestIdFor, validateRequestId } from './request-id';
-import { runningStateOf } from './running-state';
+import { attemptsOf, runningStateOf } from './running-state';
 import { eventInputOf, eventStartOptions } from './start-options';
+import { accountPoolKey, functionPoolKey, poolWorkflowId } from '../registry/function-limits';
 
 /** SCF's limits on the event itself: 128 KB for async invocations, 6 MB for synchronous ones. */
 export const eventLimits = { asyncBytes: 128 * 1024, syncBytes: 6 * 1024 * 1024 };
@@ -61,6 +67,10 @@ export interface TerminateOptions {
 export interface EventGatewayDeps {
   client: Client;
   registry: FunctionRegistry;
+  limits: FunctionLimits;
+  throttle: InvokeThrottle;
+  /** How many seconds of a function's async rate may arrive at once (see asyncInvokeRate). */
+  invokeBurstSeconds: number;
   taskQueue: string;
   heartbeatTimeoutSeconds: number;
   terminateGraceSeconds: number;
@@ -85,8 +95,20 @@ export class EventGateway {
       throw new LonghaulError('InvalidParameterValue.InvokeType', `InvokeType must be one of ${invokeTypes.join(', ')}`);
     }
     const requestId = requestIdFor({ accountId, ...request, functionCreatedAt: fn.addTime }, request.idempotencyKey);
-    const input = this.eventInput(requestId, fn, request.invokeType, payload);
-    const duplicate = await this.start(input);
+    const pool = this.deps.limits.poolOf(fn);
+    const admission = fn.asyncRunEnable ? await this.admit(fn, pool.instances, requestId, request.idempotencyKey) : undefined;
+    const input = eventInputOf(requestId, fn, request.invokeType, payload, this.deps, {
+      concurrency: { poolId: poolWorkflowId(this.deps.taskQueue, pool.poolKey), capacityMb: pool.capacityMb },
+      retry: this.deps.limits.invokeConfig(fn.accountId, fn.namespace, fn.name),
+    });
+    let duplicate: boolean;
+    try {
+      duplicate = await this.start(input);
+    } catch (err) {
+      admission?.refund();
+      throw err;
+    }
+    if (duplicate) admission?.refund();
     if (fn.asyncRunEnable) {
       // A repeated key names an event that may have ended since: say where it is now.
       const status = duplicate ? (await this.read(accountId, requestId)).status : 'RUNNING';
@@ -154,7 +176,31 @@ export class EventGateway {
       durationMs: endTime ? endTime.getTime() - startTime.getTime() : null,
       memUsageBytes: null,
       ...outcomeFields(outcome),
-      ...(status === 'RUNNING' ? runningStateOf(description) : {}),
+      ...(status === 'RUNNING' ? await this.runningState(requestId, description) : {}),
+      ...attemptsOf(description.memo?.[attemptsMemo]),
+    };
+  }
+
+  /**
+   * A running event is either waiting in its pool's line (beyond SCF, which calls it RUNNING: its place and
+   * how long it has waited) or running its code (attempt and progress, from the pending activity).
+   */
+  private async runningState(requestId: string, description: WorkflowExecutionDescription): Promise<Partial<EventView>> {
+    const running = runningStateOf(description);
+    const queue = description.memo?.[queueMemo] as QueueMemo | undefined;
+    if (running || !queue) return { phase: 'RUNNING', ...running };
+    let place: QueuePlace | null = null;
+    try {
+      place = await this.deps.client.workflow.getHandle(queue.poolId).query(queuePlaceQuery, requestId);
+    } catch (err) {
+      this.deps.logger.warn({ err, requestId, poolId: queue.poolId }, 'could not ask the pool for a place in line');
+    }
+    // Not in line any more: the slot was granted a moment ago and the activity is not scheduled yet.
+    if (!place) return { phase: 'RUNNING' };
+    const since = new Date(queue.since);
+    return {
+      phase: 'QUEUED',
+      queue: { ...place, poolId: queue.poolId, since: since.toISOString(), waitedMs: Math.max(0, Date.now() - since.getTime()) },
     };
   }
 
@@ -182,8 +228,51 @@ export class EventGateway {
     return this.read(accountId, requestId);
   }
 
-  private eventInput(requestId: string, fn: FunctionView, invokeType: string, payload: unknown): EventInput {
-    return eventInputOf(requestId, fn, invokeType, payload, this.deps);
+  /**
+   * Tells a function's pool and its account's pool their capacity after a reservation changed, so that
+   * waiting events start at once instead of at the next arrival. A pool that is not running learns it from
+   * the next event that joins.
+   */
+  async poolCapacityChanged(accountId: string, namespace: string, functionName: string): Promise<void> {
+    const fn = this.deps.registry.get(accountId, namespace, functionName, '$LATEST');
+    const pool = this.deps.limits.poolOf(fn);
+    const unreservedMb = this.deps.limits.unreservedMb(accountId);
+    const own = { key: functionPoolKey(accountId, namespace, functionName), capacityMb: pool.reservedMb ?? unreservedMb };
+    for (const { key, capacityMb } of [own, { key: accountPoolKey(accountId), capacityMb: unreservedMb }]) {
+      try {
+        await this.deps.client.workflow.getHandle(poolWorkflowId(this.deps.taskQueue, key)).signal(setPoolCapacitySignal, { capacityMb });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+  }
+
+  /**
+   * SCF's async QPS rule: a tenth of the function's concurrency per second. Refused before anything is
+   * started, so a throttled invocation leaves no trace; a repeat of an accepted idempotency key is let through
+   * (it starts nothing). The token is handed back when the start turns out to be a duplicate or fails.
+   */
+  private async admit(fn: FunctionView, instances: number, requestId: string, idempotencyKey: string | undefined) {
+    const rate = asyncInvokeRate(instances, this.deps.invokeBurstSeconds);
+    const bucket = `${fn.accountId}/${fn.namespace}/${fn.name}`;
+    if (this.deps.throttle.take(bucket, rate)) return { refund: () => this.deps.throttle.refund(bucket, rate) };
+    if (idempotencyKey && (await this.exists(requestId))) return undefined;
+    throw new LonghaulError(
+      'LimitExceeded',
+      `Function ${fn.name} takes at most ${rate.perSecond} async invocations per second (a tenth of its concurrency, ` +
+        `${instances}), ${rate.burst} at once; retry later`,
+      { perSecond: rate.perSecond, burst: rate.burst, concurrency: instances },
+    );
+  }
+
+  private async exists(requestId: string): Promise<boolean> {
+    try {
+      await this.deps.client.workflow.getHandle(requestId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
   }
 
   /** Starts the workflow; true when an event with this RequestId already exists (idempotent retry). */

@@ -1,6 +1,8 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { FunctionView } from '../registry/functions';
 import type { EventInput, EventSuccess } from '../../workflows/contracts';
+import type { ConcurrencyTicket } from '../../workflows/pool-contracts';
+import type { InvokeConfig } from '../registry/function-limits';
 import { searchAttributes as sa } from '../../workflows/search-attributes';
 
 /** What one event's workflow is started with besides its input: the gateway's runtime settings. */
@@ -16,6 +18,7 @@ export function eventInputOf(
   invokeType: string,
   payload: unknown,
   settings: EventSettings,
+  limits: { concurrency?: ConcurrencyTicket; retry?: InvokeConfig } = {},
 ): EventInput {
   return {
     requestId,
@@ -39,6 +42,7 @@ export function eventInputOf(
     payload,
     heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds,
     terminateGraceSeconds: settings.terminateGraceSeconds,
+    ...limits,
   };
 }
 

@@ -57,6 +57,23 @@ const migrations: string[] = [
   // The log destination (SCF's CLS logset and topic) of a version; '' in both means none.
   `ALTER TABLE function_versions ADD COLUMN logset_id TEXT NOT NULL DEFAULT '';
    ALTER TABLE function_versions ADD COLUMN topic_id TEXT NOT NULL DEFAULT '';`,
+  // Per-function limits (SCF's reserved concurrency and async retry settings), and the async-invoke token
+  // buckets every API process shares. A function without a row has no reservation and the default retries.
+  `CREATE TABLE function_limits (
+     account_id TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     reserved_concurrency_mem INTEGER,
+     retry_num INTEGER,
+     msg_ttl_seconds INTEGER,
+     PRIMARY KEY (account_id, namespace, name),
+     FOREIGN KEY (account_id, namespace, name) REFERENCES functions(account_id, namespace, name) ON DELETE CASCADE
+   );
+   CREATE TABLE invoke_buckets (
+     bucket TEXT PRIMARY KEY,
+     tokens REAL NOT NULL,
+     refilled_at_ms INTEGER NOT NULL
+   );`,
 ];
 
 /**

@@ -246,7 +246,8 @@ export class FunctionRegistry {
         config.memoryMb, JSON.stringify(config.environment), config.description, config.logsetId, config.topicId, time);
   }
 
-  private requireFunction(accountId: string, namespace: string, name: string): void {
+  /** Throws ResourceNotFound.Function (or .Namespace) unless the function exists. */
+  requireFunction(accountId: string, namespace: string, name: string): void {
     const found = this.db
       .prepare('SELECT 1 FROM functions WHERE account_id = ? AND namespace = ? AND name = ?')
       .get(accountId, namespace, name);

@@ -13,8 +13,8 @@ export interface ScfContext {
 export type ScfResult = Record<string, unknown>;
 
 export interface ScfAction {
-  /** The parameters it takes; absent only for actions that refuse whatever they are given. */
-  params?: ParamSpec;
+  /** The parameters it takes: any other is UnknownParameter. */
+  params: ParamSpec;
   /** Reads only: exempt from the replay guard (a repeated read changes nothing). */
   readOnly?: boolean;
   run(ctx: ScfContext, params: Params): Promise<ScfResult> | ScfResult;

@@ -8,11 +8,11 @@ import type { ScfAction, ScfActions, ScfResult } from './action';
 import { asyncEventActions } from './async-event-actions';
 import { functionActions } from './function-actions';
 import { invokeActions } from './invoke-actions';
+import { limitActions } from './limit-actions';
 import { logActions } from './log-actions';
 import { namespaceActions } from './namespace-actions';
 import { type Params, checkParams } from './params';
 import { ReplayGuard, verifyTc3 } from './tc3';
-import { unsupportedActions } from './unsupported-actions';
 
 export const scfVersion = '2018-04-16';
 
@@ -22,7 +22,7 @@ export const scfActions: ScfActions = {
   ...invokeActions,
   ...asyncEventActions,
   ...logActions,
-  ...unsupportedActions,
+  ...limitActions,
 };
 
 function parseBody(text: string): Params {
@@ -84,7 +84,7 @@ export function scfEndpoint(deps: ApiDeps, replayGuard = new ReplayGuard()) {
     }
     const { name, action } = actionOf(ctx);
     const params = parseBody(text);
-    if (action.params) checkParams(params, action.params);
+    checkParams(params, action.params);
     if (!action.readOnly && !replayGuard.remember(name, caller.signature)) {
       throw new LonghaulError(
         'AuthFailure.RequestReplayed',

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
@@ -37,6 +38,7 @@ export function createFunctionWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities: createActivities({
+      client: new Client({ connection: deps.connection, namespace: deps.namespace }),
       codeStore: deps.codeStore,
       logger: deps.logger,
       workRoot: deps.workRoot,

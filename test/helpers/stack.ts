@@ -72,7 +72,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
     LONGHAUL_TASK_QUEUE: `longhaul-test-${path.basename(dataDir)}`,
     ...overrides,
   });
-  const stores = openStores(dataDir, options.logStore);
+  const stores = openStores(dataDir, options.logStore, config.accountConcurrencyMb);
   const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
   const temporal = { connection: env.connection, client: env.client };
   let api = await startApi(config, stores, temporal, quietLogger);
