@@ -30,6 +30,11 @@ test('the recorded histories cover every way an event ends', () => {
     'cancelled-by-operator',
     'failed',
     'finished',
+    // Recorded after concurrency pools and RetryNum came (behind patched()); the others before.
+    'pooled-expired',
+    'pooled-finished',
+    'pooled-queued-terminated',
+    'pooled-retried-finished',
     'sync',
     'terminated-forced',
     'terminated-graceful-ignored',

@@ -4,6 +4,25 @@
 export const basicAuthorization = (key: { secretId: string; secretKey: string }): string =>
   `Basic ${Buffer.from(`${key.secretId}:${key.secretKey}`).toString('base64')}`;
 
+export interface ApiAnswer {
+  status: number;
+  /** The JSON body; empty for an answer without one (204). */
+  body: Record<string, unknown>;
+}
+
+/** A caller of one API for one account: JSON in, status and JSON out, as a client would call it. */
+export function apiCaller(apiUrl: string, authorization: string) {
+  return async (method: string, url: string, body?: unknown): Promise<ApiAnswer> => {
+    const response = await fetch(`${apiUrl}${url}`, {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+}
+
 export interface BenchFunction {
   functionName: string;
   runtime: string;

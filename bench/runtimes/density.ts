@@ -7,9 +7,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hiNow } from '../common/clock';
 import { loadLine } from '../common/machine';
+import { inParallel } from '../common/parallel';
 import type { BenchRuntime } from './functions';
 import type { BenchStack } from './stack';
-import { type ProcMemory, availableMemoryBytes, childrenMatching, memoryOf, pool, processesOfGroups, sumMemory } from './system';
+import { type ProcMemory, availableMemoryBytes, childrenMatching, memoryOf, processesOfGroups, sumMemory } from './system';
 
 /**
  * The runner file each runtime's processes have on their command line: its name only, since sandboxed
@@ -61,7 +62,7 @@ export async function measureDensity(stack: BenchStack, runtime: BenchRuntime, k
   const availableBefore = availableMemoryBytes();
 
   const t0 = hiNow();
-  const invoked = await pool(Array.from({ length: k }), 8, () => stack.invoke(runtime, { sleepMs: 600_000 }));
+  const invoked = await inParallel(Array.from({ length: k }), 8, () => stack.invoke(runtime, { sleepMs: 600_000 }));
   const invokeSeconds = (hiNow() - t0) / 1000;
   const ids = invoked.map((i) => i.requestId);
   const sentOf = new Map(invoked.map((i) => [i.requestId, i.sentHi]));
@@ -90,7 +91,7 @@ export async function measureDensity(stack: BenchStack, runtime: BenchRuntime, k
   const load = loadLine();
 
   const t1 = hiNow();
-  const codes = await pool(ids, 16, (id) => stack.terminate(id));
+  const codes = await inParallel(ids, 16, (id) => stack.terminate(id));
   const bad = codes.filter((c) => c !== 200).length;
   if (bad) console.log(`  (${bad} terminate call(s) did not answer 200)`);
   const left = await waitForNoRunners(needle, 60_000);

@@ -15,9 +15,10 @@ import { connectClient, openStores } from '../../src/main/services';
 import { ensureFirstAccount } from '../../src/registry/first-account';
 import { sandboxAvailable } from '../../src/runtime/sandbox';
 import type { DevServer } from '../../src/temporal/dev-server';
-import { basicAuthorization, createBenchFunction } from '../common/api';
+import { apiCaller, basicAuthorization, createBenchFunction } from '../common/api';
 import { Cleanup } from '../common/cleanup';
 import { hiNow } from '../common/clock';
+import { eventTimeMs } from '../common/history';
 import { bundleWorkflows, quiet, startBenchDevServer, startFunctionWorker } from '../common/dev-stack';
 import { type BenchEvent, type BenchRuntime, benchPackage, firstLinePattern, zipPackage } from './functions';
 
@@ -90,14 +91,7 @@ export async function startStack(cli: string, concurrency: number): Promise<Benc
     await startFunctionWorker({ devServer, config, codeStore: stores.codeStore, concurrency, logStore, bundle }, onCleanup);
 
     const authorization = basicAuthorization(account);
-    const call = async (method: string, url: string, body?: unknown) => {
-      const response = await fetch(`${api.url}${url}`, {
-        method,
-        headers: { authorization, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
+    const call = apiCaller(api.url, authorization);
 
     const functionOf = {} as Record<BenchRuntime, string>;
     for (const runtime of ['Nodejs18.15', 'Python3.9', 'CustomRuntime'] as const) {
@@ -134,10 +128,8 @@ export async function startStack(cli: string, concurrency: number): Promise<Benc
 
     const milestones = async (requestId: string): Promise<Milestones> => {
       const history = await temporal.client.workflow.getHandle(requestId).fetchHistory();
-      const at = (key: 'workflowExecutionStartedEventAttributes' | 'workflowTaskStartedEventAttributes' | 'activityTaskScheduledEventAttributes' | 'activityTaskStartedEventAttributes') => {
-        const event = history.events?.find((e) => e[key]);
-        return event?.eventTime ? Number(event.eventTime.seconds ?? 0) * 1000 + (event.eventTime.nanos ?? 0) / 1e6 : NaN;
-      };
+      const at = (key: 'workflowExecutionStartedEventAttributes' | 'workflowTaskStartedEventAttributes' | 'activityTaskScheduledEventAttributes' | 'activityTaskStartedEventAttributes') =>
+        eventTimeMs(history.events?.find((e) => e[key]));
       return {
         workflowStarted: at('workflowExecutionStartedEventAttributes'),
         workflowTaskStarted: at('workflowTaskStartedEventAttributes'),

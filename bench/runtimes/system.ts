@@ -1,6 +1,6 @@
 /**
- * What the runtimes bench reads from /proc (memory and processes), and a small concurrency pool. The
- * machine and load lines, statistics and tables are in bench/common/.
+ * What the runtimes bench reads from /proc (memory and processes). The machine and load lines, statistics,
+ * tables and bounded parallel calls are in bench/common/.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -69,20 +69,6 @@ export function processesOfGroups(groups: Set<number>): number[] {
 
 export function sumMemory(pids: number[]): ProcMemory {
   return pids.map(memoryOf).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
-}
-
-/** Runs `fn` over the items, at most `limit` at once. */
-export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }
 
 /** Bytes as MiB, one decimal. */
