@@ -65,9 +65,9 @@ async function main() {
       return waiter;
     },
     // The event that held the slot meanwhile, released afterwards.
-    'pooled-finished': async () => {
+    'pooled-finished': () => {
       fs.writeFileSync(holderRelease, 'go');
-      return holder;
+      return Promise.resolve(holder);
     },
     // RetryNum 1: failed once, retried after the backoff, finished.
     'pooled-retried-finished': async () => {
