@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { PoolJoin } from '../workflows/pool-contracts';
-import { joinPoolSignal } from '../workflows/pool-definitions';
+import { joinPool as joinPoolOf } from '../src/events/pool-join';
 
 export interface PoolActivityDeps {
   /** A client on the worker's own connection: pools are workflows on the worker's task queue. */
@@ -14,19 +14,9 @@ const requestIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 /** Visibility queries stay short: this many ids per query. */
 const idsPerQuery = 100;
 
-/**
- * Signal-with-start, so that the first event of a pool starts it and a pool that closed while idle comes
- * back. Retried as a local activity: the pool ignores a RequestId it already knows.
- */
+/** Joins the event's pool from its workflow (see src/events/pool-join.ts); retried as a local activity. */
 export async function joinPool(deps: PoolActivityDeps, poolId: string, join: PoolJoin): Promise<void> {
-  await deps.client.workflow.signalWithStart('concurrencyPoolWorkflow', {
-    workflowId: poolId,
-    taskQueue: Context.current().info.taskQueue,
-    args: [],
-    signal: joinPoolSignal,
-    signalArgs: [join],
-    staticSummary: `concurrency pool ${poolId}`,
-  });
+  await joinPoolOf(deps.client, Context.current().info.taskQueue, poolId, join);
 }
 
 /** The events among these that are no longer running; visibility lags by about a second, which a sweep can afford. */

@@ -1,6 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { PoolActivities } from '../activities/types';
-import type { PoolHolder, PoolJoin, PoolState, QueuePlace } from './pool-contracts';
+import type { PoolJoin, PoolState, QueuePlace } from './pool-contracts';
 import {
   joinPoolSignal,
   leavePoolSignal,
@@ -28,7 +28,6 @@ const maxHistoryLength = 4_000;
 export async function concurrencyPoolWorkflow(initial?: PoolState): Promise<void> {
   const state: PoolState = initial ?? { capacityMb: 0, holders: [], waiting: [] };
   let changes = 0;
-  let lastSweepMs = Date.now();
 
   wf.setHandler(joinPoolSignal, (join) => {
     state.capacityMb = join.capacityMb;
@@ -50,27 +49,49 @@ export async function concurrencyPoolWorkflow(initial?: PoolState): Promise<void
 
   const { findEndedEvents } = wf.proxyLocalActivities<PoolActivities>({ startToCloseTimeout: '30s' });
 
+  // An event that can no longer be told has ended (terminated from outside while it waited): free its slot.
+  const undeliverable = (requestId: string) => {
+    dropHolders(state, [requestId]);
+    changes++;
+  };
+
+  // While events wait, a holder that vanished without leaving (terminated from outside) would block them for
+  // good: look for such holders every few seconds. One timer per sweep, not one per signal.
+  let sweeping = false;
+  const sweep = async () => {
+    while (state.waiting.length > 0) {
+      await wf.sleep(sweepIntervalMs);
+      const now = Date.now();
+      const suspects = state.holders.filter((h) => now - h.grantedAtMs >= sweepIntervalMs).map((h) => h.requestId);
+      const ended = suspects.length > 0 ? await findEndedEvents(suspects).catch(() => []) : [];
+      if (ended.length > 0) {
+        dropHolders(state, ended);
+        changes++;
+      }
+    }
+    sweeping = false;
+  };
+
   for (;;) {
-    await grantWhatFits(state);
+    // Synchronous, so no signal is handled between granting and taking `seen`: none can be missed.
+    grantWhatFits(state, undeliverable);
     const info = wf.workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > maxHistoryLength) {
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof concurrencyPoolWorkflow>(state);
     }
+    if (state.waiting.length > 0 && !sweeping) {
+      sweeping = true;
+      void sweep();
+    }
     const seen = changes;
-    if (state.waiting.length === 0) {
-      const woken = await wf.condition(() => changes !== seen, state.holders.length === 0 ? idleCloseMs : '1 day');
-      // A join handled in the same activation as the timer leaves state non-empty: never close on it.
-      if (!woken && state.holders.length === 0 && state.waiting.length === 0) return;
+    if (state.waiting.length > 0 || state.holders.length > 0) {
+      await wf.condition(() => changes !== seen);
       continue;
     }
-    await wf.condition(() => changes !== seen, sweepIntervalMs);
-    // Events wait: a holder that vanished without leaving (terminated from outside) would block them for good.
-    if (Date.now() - lastSweepMs >= sweepIntervalMs) {
-      lastSweepMs = Date.now();
-      const suspects = state.holders.filter((h) => lastSweepMs - h.grantedAtMs >= sweepIntervalMs).map((h) => h.requestId);
-      if (suspects.length > 0) dropHolders(state, await findEndedEvents(suspects));
-    }
+    const woken = await wf.condition(() => changes !== seen, idleCloseMs);
+    // A join handled in the same activation as the timer leaves state non-empty: never close on it.
+    if (!woken && state.holders.length === 0 && state.waiting.length === 0) return;
   }
 }
 
@@ -79,23 +100,21 @@ export async function concurrencyPoolWorkflow(initial?: PoolState): Promise<void
  * fit now but would in an empty pool (first come, first served); one larger than the whole pool waits aside
  * for the capacity to grow instead of blocking everyone behind it.
  */
-async function grantWhatFits(state: PoolState): Promise<void> {
-  const granted: PoolHolder[] = [];
+function grantWhatFits(state: PoolState, undeliverable: (requestId: string) => void): void {
   let inUseMb = state.holders.reduce((sum, h) => sum + h.weightMb, 0);
   for (const event of [...state.waiting]) {
     if (event.weightMb > state.capacityMb) continue;
     if (inUseMb + event.weightMb > state.capacityMb) break;
     inUseMb += event.weightMb;
-    const holder = { requestId: event.requestId, weightMb: event.weightMb, grantedAtMs: Date.now() };
     state.waiting = state.waiting.filter((w) => w.requestId !== event.requestId);
-    state.holders.push(holder);
-    granted.push(holder);
+    state.holders.push({ requestId: event.requestId, weightMb: event.weightMb, grantedAtMs: Date.now() });
+    // Not awaited: a delivery takes a round trip (seconds under load), and slots freed meanwhile must not wait
+    // for it. A grant still in flight when the pool continues as new is delivered all the same.
+    void wf
+      .getExternalWorkflowHandle(event.requestId)
+      .signal(slotGrantedSignal)
+      .catch(() => undeliverable(event.requestId));
   }
-  const sent = await Promise.allSettled(
-    granted.map((h) => wf.getExternalWorkflowHandle(h.requestId).signal(slotGrantedSignal)),
-  );
-  // An event that can no longer be told has ended (terminated from outside while it waited): free its slot.
-  dropHolders(state, granted.filter((_, i) => sent[i]?.status === 'rejected').map((h) => h.requestId));
 }
 
 function dropHolders(state: PoolState, requestIds: string[]): void {

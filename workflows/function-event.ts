@@ -139,7 +139,7 @@ async function waitForSlot(input: EventInput, ticket: ConcurrencyTicket): Promis
   wf.setHandler(slotGrantedSignal, () => {
     granted = true;
   });
-  const arrivedAtMs = wf.workflowInfo().startTime.getTime();
+  const arrivedAtMs = ticket.arrivedAtMs ?? wf.workflowInfo().startTime.getTime();
   const { joinPool } = wf.proxyLocalActivities<FunctionActivities>({
     startToCloseTimeout: '10s',
     retry: { maximumInterval: '5s' },

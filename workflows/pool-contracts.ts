@@ -40,6 +40,8 @@ export interface QueuePlace {
 export interface ConcurrencyTicket {
   poolId: string;
   capacityMb: number;
+  /** When the gateway accepted the invocation (epoch ms, sub-millisecond): its place in arrival order. */
+  arrivedAtMs?: number;
 }
 
 /** Memo key of an event that waits for a slot: which pool and since when (cleared once it starts). */

@@ -12,7 +12,14 @@ import type { FunctionRegistry, FunctionView } from '../registry/functions';
 import type { FunctionLimits } from '../registry/function-limits';
 import { type InvokeThrottle, asyncInvokeRate } from '../registry/invoke-throttle';
 import { queuePlaceQuery, setPoolCapacitySignal } from '../../workflows/pool-definitions';
-import { type QueueMemo, type QueuePlace, attemptsMemo, queueMemo } from '../../workflows/pool-contracts';
+import {
+  type ConcurrencyTicket,
+  type QueueMemo,
+  type QueuePlace,
+  attemptsMemo,
+  queueMemo,
+} from '../../workflows/pool-contracts';
+import { joinPool } from './pool-join';
 import {
   type EventFailureDetails,
   type EventInput,
@@ -98,7 +105,11 @@ export class EventGateway {
     const pool = this.deps.limits.poolOf(fn);
     const admission = fn.asyncRunEnable ? await this.admit(fn, pool.instances, requestId, request.idempotencyKey) : undefined;
     const input = eventInputOf(requestId, fn, request.invokeType, payload, this.deps, {
-      concurrency: { poolId: poolWorkflowId(this.deps.taskQueue, pool.poolKey), capacityMb: pool.capacityMb },
+      concurrency: {
+        poolId: poolWorkflowId(this.deps.taskQueue, pool.poolKey),
+        capacityMb: pool.capacityMb,
+        arrivedAtMs: performance.timeOrigin + performance.now(),
+      },
       retry: this.deps.limits.invokeConfig(fn.accountId, fn.namespace, fn.name),
     });
     let duplicate: boolean;
@@ -281,10 +292,25 @@ export class EventGateway {
     try {
       await this.deps.client.workflow.start('functionEventWorkflow', eventStartOptions(input, this.deps.taskQueue));
       this.deps.logger.info({ requestId: input.requestId, function: fn.functionName }, 'event accepted');
+      if (input.concurrency) await this.joinPoolEarly(input, input.concurrency);
       return false;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return true;
       throw err;
+    }
+  }
+
+  /**
+   * Joins the event's pool before answering, so that invocations one after another start in that order
+   * (the event's workflow joins too, later, which covers an API that dies here). A failure here is the
+   * workflow's to make up for: the event is accepted already.
+   */
+  private async joinPoolEarly(input: EventInput, ticket: ConcurrencyTicket): Promise<void> {
+    const join = { requestId: input.requestId, weightMb: input.fn.memoryMb, capacityMb: ticket.capacityMb, arrivedAtMs: ticket.arrivedAtMs ?? Date.now() };
+    try {
+      await joinPool(this.deps.client, this.deps.taskQueue, ticket.poolId, join);
+    } catch (err) {
+      this.deps.logger.warn({ err, requestId: input.requestId }, 'could not join the pool early; the event joins it itself');
     }
   }
 
