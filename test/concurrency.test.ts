@@ -159,3 +159,40 @@ test('functions without a reservation share the account pool; raising a reservat
   releaseEvent(shared);
   expect((await waitForEnd(stack.client, shared.requestId)).status).toBe('FINISHED');
 }, 60_000);
+
+describe('an account of 256 MB', () => {
+  let small: TestStack;
+  beforeAll(async () => {
+    small = await startTestStack({ LONGHAUL_ACCOUNT_CONCURRENCY_MB: '256' });
+  });
+  afterAll(async () => {
+    await small?.stop();
+  });
+
+  test('functions without a reservation share the account-wide total across functions', async () => {
+    const create = () => createToolboxFunction(small.client, uniqueName('shared'), { handler: 'index.slot', memorySize: 128 });
+    const [a, b] = [await create(), await create()];
+    const journal = sharedExchangeFile('journal');
+    const invoke = async (name: string, label: string) => {
+      const release = exchangePath(`release-${label}`);
+      const response = await small.client.post(invokePath(name), { label, journal, releaseFile: release });
+      expect(response.status).toBe(202);
+      return { requestId: response.body.requestId as string, release };
+    };
+    const first = await invoke(a, 'a1');
+    const second = await invoke(b, 'b1');
+    await eventually(() => started(journal).length === 2);
+    // Two events of 128 MB fill the account's 256 MB, whichever functions they belong to.
+    const third = await invoke(a, 'a2');
+    const waiting = await eventually(async () => {
+      const view = (await small.client.get(`/v1/events/${third.requestId}`)).body;
+      return view.phase === 'QUEUED' && view;
+    });
+    expect(waiting.queue).toMatchObject({ position: 1, capacityMb: 256, inUseMb: 256 });
+    releaseEvent(second);
+    await eventually(() => started(journal).includes('a2'));
+    for (const e of [first, third]) releaseEvent(e);
+    for (const e of [first, second, third]) expect((await waitForEnd(small.client, e.requestId)).status).toBe('FINISHED');
+    expect(peakConcurrency(readJournal(journal))).toBe(2);
+  }, 60_000);
+});
