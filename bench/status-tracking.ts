@@ -72,7 +72,8 @@ async function main(options: BenchOptions, bench: BenchRun): Promise<void> {
   const stack = await openStack(cli, dataDir, !options.keptDataDir);
   bench.onCleanup(() => stack.cleanup());
   console.log(
-    `dev server ${stack.devServer.address} (pid ${stack.devServer.process.pid}), SQLite file ${stack.sqliteFile}`,
+    `dev server ${stack.devServer.address} (pid ${stack.devServer.process.pid}), SQLite file ${stack.sqliteFile}, ` +
+      `visibility ${stack.devServer.visibilityIndexed ? 'indexed by longhaul' : 'NOT indexed'}`,
   );
   try {
     await run(stack, options);

@@ -20,9 +20,24 @@ import { freePort } from './ports';
 /** The API's and the worker's logger: their lines would interleave with the report. */
 export const quiet = pino({ level: 'silent' });
 
-/** A dev server on free ports of 127.0.0.1 with its SQLite under `dataDir`; no UI, nobody looks at it. */
-export async function startBenchDevServer(cli: string, dataDir: string): Promise<DevServer> {
-  return startDevServer({ cli, dataDir, port: await freePort(), uiPort: await freePort(), ui: false });
+/**
+ * A dev server on free ports of 127.0.0.1 with its SQLite under `dataDir`; no UI, nobody looks at it. With
+ * `visibility`, the namespace is prepared and its visibility indexed as `npm start` does (see
+ * src/temporal/visibility-indexes.ts; the first start on a dir restarts the server once).
+ */
+export async function startBenchDevServer(
+  cli: string,
+  dataDir: string,
+  visibility?: { namespace: string; retentionHours: number },
+): Promise<DevServer> {
+  return startDevServer({
+    cli,
+    dataDir,
+    port: await freePort(),
+    uiPort: await freePort(),
+    ui: false,
+    ...(visibility ? { visibilityIndexes: { ...visibility, log: (line: string) => console.log(line) } } : {}),
+  });
 }
 
 /** The real workflow code, bundled once per run (webpack's progress lines silenced). */

@@ -16,7 +16,12 @@ export const emptyCallLog = (): CallLog => ({ counts: [], windowCounts: [], list
  * A Temporal client for the API with count and list timed into `log()`. One request runs at a time while
  * measuring, so the bench swaps in a fresh log before each request.
  */
-export function instrumentedClient(connection: Connection, namespace: string, log: () => CallLog): Client {
+export function instrumentedClient(
+  connection: Connection,
+  namespace: string,
+  trackingStart: string,
+  log: () => CallLog,
+): Client {
   const client = new Client({ connection, namespace });
   const wf = client.workflow;
   const count = wf.count.bind(wf);
@@ -28,9 +33,10 @@ export function instrumentedClient(connection: Connection, namespace: string, lo
     } finally {
       const ms = performance.now() - t0;
       log().counts.push(ms);
-      // Every query carries `StartTime >= trackedSince`; the window searches add one more time bound.
-      if ((query?.match(/\b(StartTime|CloseTime) (>=|<=|>|<) /g)?.length ?? 0) > 1)
-        log().windowCounts.push(ms);
+      // A total carries only `StartTime >= <tracking start>`; a window search bounds time otherwise too
+      // (a window's lower bound replaces the tracking start when it implies it).
+      const bounds = [...(query ?? '').matchAll(/\b(StartTime|CloseTime) (>=|<=|>|<) '([^']*)'/g)];
+      if (bounds.some(([bound]) => bound !== `StartTime >= '${trackingStart}'`)) log().windowCounts.push(ms);
     }
   };
   wf.list = ((options?: Parameters<typeof list>[0]) => {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { startApi } from '../../src/main/components';
 import { type CallLog, emptyCallLog, instrumentedClient } from './instrument';
-import { type BenchStack, benchFunction } from './stack';
+import { type BenchStack, benchFunction, trackingStartLiteral } from './stack';
 import { sum } from './stats';
 
 export const pageSize = 20;
@@ -125,9 +125,16 @@ export async function measure(
   options: { runs: number; warmups: number },
 ): Promise<{ total: number; results: CaseResult[] }> {
   let log = emptyCallLog();
-  const apiClient = instrumentedClient(stack.temporal.connection, stack.config.temporalNamespace, () => log);
+  const apiClient = instrumentedClient(
+    stack.temporal.connection,
+    stack.config.temporalNamespace,
+    trackingStartLiteral(stack),
+    () => log,
+  );
   const temporal = { connection: stack.temporal.connection, client: apiClient };
-  const api = await startApi(stack.config, stack.stores, temporal, pino({ level: 'silent' }));
+  const api = await startApi(stack.config, stack.stores, temporal, pino({ level: 'silent' }), {
+    visibilityIndexed: stack.devServer.visibilityIndexed,
+  });
   stack.onCleanup(() => api.close());
   const auth = `Basic ${Buffer.from(`${stack.account.secretId}:${stack.account.secretKey}`).toString('base64')}`;
   const get: Get = async (pathAndQuery) => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { type LonghaulConfig, loadConfig } from '../../src/config';
 import { connectClient, openStores, type Stores } from '../../src/main/services';
+import { msBound } from '../../src/events/visibility-query';
 import { type FirstAccount, ensureFirstAccount } from '../../src/registry/first-account';
 import type { FunctionView } from '../../src/registry/functions';
 import type { DevServer } from '../../src/temporal/dev-server';
@@ -66,7 +67,11 @@ export async function openStack(cli: string, dataDir: string, removeDataDir: boo
       LONGHAUL_TASK_QUEUE: 'longhaul-bench',
       LONGHAUL_TEMPORAL_CLI: cli,
     });
-    const devServer = await startBenchDevServer(cli, dataDir);
+    // Indexed as `npm start` indexes it, so that the figures are the embedded stack's.
+    const devServer = await startBenchDevServer(cli, dataDir, {
+      namespace: config.temporalNamespace,
+      retentionHours: config.eventRetentionHours,
+    });
     onCleanup(() => devServer.stop());
     const temporal = await connectClient(devServer.address, config.temporalNamespace);
     onCleanup(() => temporal.connection.close());
@@ -99,6 +104,15 @@ export async function openStack(cli: string, dataDir: string, removeDataDir: boo
     await cleanup();
     throw err;
   }
+}
+
+/**
+ * The literal the lister writes for the bench function's tracking start (`StartTime >= ...`): every count
+ * carries it unless a window bound implies it.
+ */
+export function trackingStartLiteral(stack: BenchStack): string {
+  const fn = [...stack.versions.values()][0]!;
+  return msBound('StartTime', '>=', new Date(fn.traceEnabledAt!)).at;
 }
 
 /** The visibility query every bench event matches. */

@@ -52,8 +52,10 @@ export function eventInputOf(
  * status-tracking bench) writes them alike.
  *
  * No start delay, cron schedule or workflow retry policy, on purpose: then an event's ExecutionTime equals its
- * StartTime, and status tracking's lister bounds its StartTime windows on ExecutionTime too, for the index
- * (see windowBound in event-queries.ts). Adding any of them here would make those lists inexact.
+ * StartTime, and status tracking's lister bounds its StartTime windows on ExecutionTime too when the
+ * visibility store lacks longhaul's indexes (an external Temporal, or a dev server the stack did not index),
+ * so that SQLite walks its ExecutionTime index (see windowBound in event-queries.ts). Adding any of them here
+ * would make those lists inexact there.
  */
 export function eventStartOptions(
   input: EventInput,

@@ -50,19 +50,68 @@ function literal(value: string): string {
   return `'${value}'`;
 }
 
-const timeLiteral = (date: Date) => literal(date.toISOString());
 const list = (values: string[]) => `(${values.map(literal).join(', ')})`;
 
-function interval(column: SortKey, range: TimeInterval | undefined): string[] {
-  if (!range) return [];
+/** `column op at`, `at` a canonical instant (see canonicalInstant). */
+export interface TimeBound {
+  column: SortKey;
+  op: '>' | '>=' | '<' | '<=';
+  at: string;
+}
+
+/** A bound at a Date (millisecond precision), for tracking starts and the lister's windows. */
+export function msBound(column: SortKey, op: TimeBound['op'], at: Date): TimeBound {
+  return { column, op, at: canonicalInstant(at, at.toISOString().slice(20, 23)) };
+}
+
+function intervalBounds(column: SortKey, range: TimeInterval | undefined): TimeBound[] {
   return [
-    ...(range.from ? [`${column} >= ${literal(range.from)}`] : []),
-    ...(range.to ? [`${column} < ${literal(range.to)}`] : []),
+    ...(range?.from ? [{ column, op: '>=' as const, at: range.from }] : []),
+    ...(range?.to ? [{ column, op: '<' as const, at: range.to }] : []),
   ];
 }
 
-/** The conditions of a filter, for Temporal's visibility query language; always scoped by account. */
-export function filterConditions(filter: EventFilter): string[] {
+const nanosOf = (at: string) =>
+  BigInt(Date.parse(`${at.slice(0, 19)}Z`)) * 1_000_000n + BigInt(at.slice(20, 29));
+
+/**
+ * The one of two bounds on the same side of the same column that implies the other, or undefined when that
+ * is not safe to tell. Only told for whole milliseconds or bounds at least 1 ms apart: Temporal keeps times
+ * at a finer but not nanosecond precision, so two bounds that differ below the millisecond might meet after
+ * its conversion, where their strictness would decide.
+ */
+function tighter(a: TimeBound, b: TimeBound): TimeBound | undefined {
+  const [na, nb] = [nanosOf(a.at), nanosOf(b.at)];
+  const wholeMs = na % 1_000_000n === 0n && nb % 1_000_000n === 0n;
+  if (!wholeMs && (na > nb ? na - nb : nb - na) < 1_000_000n) return undefined;
+  if (na === nb) return a.op.length === 1 ? a : b;
+  return na > nb === a.op.startsWith('>') ? a : b;
+}
+
+/**
+ * The bounds with each one that another implies left out: the same events match. SQLite visibility ranges
+ * an index over one lower and one upper bound per column and tests any further one row by row, so with
+ * `StartTime >= trackedSince AND StartTime > windowStart` it would walk from the tracking start instead of
+ * the window's.
+ */
+export function tightestBounds(bounds: TimeBound[]): TimeBound[] {
+  const kept: TimeBound[] = [];
+  for (const bound of bounds) {
+    const lower = bound.op.startsWith('>');
+    const i = kept.findIndex(
+      (k) => k.column === bound.column && k.op.startsWith('>') === lower && tighter(k, bound) !== undefined,
+    );
+    if (i < 0) kept.push(bound);
+    else kept[i] = tighter(kept[i]!, bound)!;
+  }
+  return kept;
+}
+
+/**
+ * The conditions of a filter, for Temporal's visibility query language; always scoped by account. `bounds`
+ * narrow it further (the lister's windows) and are merged with the filter's own time bounds.
+ */
+export function filterConditions(filter: EventFilter, bounds: TimeBound[] = []): string[] {
   const conditions = [
     `${sa.account.name} = ${literal(filter.accountId)}`,
     `${sa.namespace.name} = ${literal(filter.namespace)}`,
@@ -74,19 +123,19 @@ export function filterConditions(filter: EventFilter): string[] {
     conditions.push(`ExecutionStatus IN ${list(filter.statuses.flatMap((s) => executionStatusesOf[s]))}`);
   }
   if (filter.requestId !== undefined) conditions.push(`WorkflowId = ${literal(filter.requestId)}`);
-  if (filter.trackedSince) conditions.push(`StartTime >= ${timeLiteral(filter.trackedSince)}`);
-  conditions.push(...interval('StartTime', filter.startTime), ...interval('CloseTime', filter.endTime));
+  const time = tightestBounds([
+    ...(filter.trackedSince ? [msBound('StartTime', '>=', filter.trackedSince)] : []),
+    ...intervalBounds('StartTime', filter.startTime),
+    ...intervalBounds('CloseTime', filter.endTime),
+    ...bounds,
+  ]);
+  conditions.push(...time.map((b) => `${b.column} ${b.op} ${literal(b.at)}`));
   // Events without an end time cannot lie in an end-time interval.
   if (filter.endTime?.from || filter.endTime?.to) conditions.push(`ExecutionStatus != 'Running'`);
   return conditions;
 }
 
-/** A query over the filter plus extra conditions (the windows the lister narrows). */
-export function visibilityQuery(filter: EventFilter, extra: string[] = []): string {
-  return [...filterConditions(filter), ...extra].join(' AND ');
-}
-
-/** `column op time`, for the lister's windows. */
-export function timeCondition(column: SortKey, op: '>' | '>=' | '<' | '<=', at: Date): string {
-  return `${column} ${op} ${timeLiteral(at)}`;
+/** A query over the filter, narrowed by window bounds, plus extra conditions. */
+export function visibilityQuery(filter: EventFilter, extra: string[] = [], bounds: TimeBound[] = []): string {
+  return [...filterConditions(filter, bounds), ...extra].join(' AND ');
 }

@@ -5,7 +5,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
-import { EventQueries } from '../events/event-queries';
+import { EventQueries, type EventQueriesOptions } from '../events/event-queries';
 import { EventLogs } from '../logs/event-logs';
 import type { LonghaulConfig } from '../config';
 import type { RetentionOptions } from '../logs/retention';
@@ -20,18 +20,23 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Prepares the Temporal namespace (search attributes, retention), then serves the REST API. */
+/**
+ * Prepares the Temporal namespace (search attributes, retention), then serves the REST API. `queryOptions`
+ * say what the status-tracking lister may count on (the embedded stack knows whether it indexed visibility).
+ */
 export async function startApi(
   config: LonghaulConfig,
   stores: Stores,
   temporal: { connection: Connection; client: Client },
   logger: Logger,
+  queryOptions: EventQueriesOptions = {},
 ): Promise<RunningApi> {
   const { connection, client } = temporal;
   await prepareNamespace(connection, config.temporalNamespace, config.eventRetentionHours);
   const gateway = createGateway(config, stores, client, logger);
   const eventLogs = new EventLogs({ store: stores.logStore, gateway, registry: stores.registry });
-  const app = createApp({ ...stores, config, gateway, queries: new EventQueries(client), eventLogs, logger });
+  const queries = new EventQueries(client, queryOptions);
+  const app = createApp({ ...stores, config, gateway, queries, eventLogs, logger });
   // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's callback handles its own errors
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {

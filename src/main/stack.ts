@@ -22,6 +22,12 @@ async function main() {
       dataDir: config.dataDir,
       port: config.temporalPort,
       uiPort: config.temporalUiPort,
+      // Only this embedded server's own SQLite file is ever indexed, never a TEMPORAL_ADDRESS one.
+      visibilityIndexes: {
+        namespace: config.temporalNamespace,
+        retentionHours: config.eventRetentionHours,
+        log: (line) => console.log(line),
+      },
     });
     address = devServer.address;
   }
@@ -29,7 +35,9 @@ async function main() {
   const stores = await openConfiguredStores(config);
   const first = ensureFirstAccount(config, stores.accounts, stores.namespaces);
   const temporal = await connectClient(address, config.temporalNamespace);
-  const api = await startApi(config, stores, temporal, logger);
+  const api = await startApi(config, stores, temporal, logger, {
+    visibilityIndexed: devServer?.visibilityIndexed,
+  });
   const worker = await startWorker(config, address, stores, logger);
   const retention = startLogRetention(stores.logStore, retentionOf(config), logger);
 
