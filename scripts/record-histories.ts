@@ -52,6 +52,8 @@ async function main() {
       await stack.client.post(`/v1/events/${id}/terminate`, { graceful: true, gracePeriodSeconds: 1 });
       return id;
     },
+    // The gateway joined the pool early; the grant came within the grace, so the event never joined itself.
+    'pooled-granted-at-once': () => invoke('granted', 'index.echo', { a: 1 }),
     // An event that waited for a slot (concurrency 1) and was terminated while waiting.
     'pooled-queued-terminated': async () => {
       slotFunction = await createToolboxFunction(stack.client, 'replay-pooled', { handler: 'index.slot', memorySize: 128, timeout: 600 });

@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { type RunningApi, startApi } from '../src/main/components';
-import { createFunctionWorker } from '../src/worker/create-worker';
+import { type FunctionWorker, createFunctionWorker } from '../src/worker/create-worker';
 import { ApiClient, type ApiResponse } from './helpers/api-client';
 import { eventually, exchangePath, readPid, uniqueName, zipFixture } from './helpers/fixtures';
 import { createToolboxFunction, invokePath } from './helpers/functions';
@@ -201,7 +200,7 @@ describe('the secret key stays secret', () => {
     const logger = pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
     const config = { ...stack.config, taskQueue: `${stack.config.taskQueue}-logged` };
     let api: RunningApi | undefined;
-    let worker: { worker: Worker; run: Promise<void> } | undefined;
+    let worker: { worker: FunctionWorker; run: Promise<void> } | undefined;
     try {
       api = await startApi(
         config,

@@ -1,5 +1,8 @@
 /** Reserved concurrency: a cap across workers, a line in arrival order, terminating while waiting, freed slots. */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { eventInputOf, eventStartOptions } from '../src/events/start-options';
+import { poolWorkflowId } from '../src/registry/function-limits';
 import { eventually, exchangePath, sharedExchangeFile, uniqueName } from './helpers/fixtures';
 import { createToolboxFunction, invokePath } from './helpers/functions';
 import { waitForEnd } from './helpers/logs';
@@ -196,3 +199,23 @@ describe('an account of 256 MB', () => {
     expect(peakConcurrency(readJournal(journal))).toBe(2);
   }, 60_000);
 });
+
+test('an event whose API died before it joined its pool joins it itself, after a grace of 2 s', async () => {
+  const name = await functionWithSlots(1);
+  const journal = sharedExchangeFile('journal');
+  const release = exchangePath('release-orphan');
+  // As the gateway would start it, minus its early join: what an API that died right after the start leaves.
+  const fn = stack.stores.registry.get(stack.accountId, 'default', name, '$LATEST');
+  const pool = stack.stores.limits.poolOf(fn);
+  const requestId = randomUUID();
+  const input = eventInputOf(requestId, fn, 'API', { label: 'orphan', journal, releaseFile: release }, stack.config, {
+    concurrency: { poolId: poolWorkflowId(stack.config.taskQueue, pool.poolKey), capacityMb: pool.capacityMb, arrivedAtMs: Date.now() },
+    retry: stack.stores.limits.invokeConfig(stack.accountId, 'default', name),
+  });
+  const startedAt = Date.now();
+  await stack.env.client.workflow.start('functionEventWorkflow', eventStartOptions(input, stack.config.taskQueue));
+  await eventually(() => started(journal).includes('orphan'), 20_000);
+  expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_900);
+  releaseEvent({ release });
+  expect((await waitForEnd(stack.client, requestId)).status).toBe('FINISHED');
+}, 60_000);

@@ -30,9 +30,11 @@ test('the recorded histories cover every way an event ends', () => {
     'cancelled-by-operator',
     'failed',
     'finished',
-    // Recorded after concurrency pools and RetryNum came (behind patched()); the others before.
+    // Recorded after concurrency pools and RetryNum came (behind patched()); granted-at-once after the
+    // grace before a self-join came (a second patch); the others before pools.
     'pooled-expired',
     'pooled-finished',
+    'pooled-granted-at-once',
     'pooled-queued-terminated',
     'pooled-retried-finished',
     'sync',

@@ -36,6 +36,10 @@ const defaultMsgTtlSeconds = 21_600;
 /** The marker of the workflow version with concurrency pools and RetryNum (see wf.patched). */
 const poolsAndRetriesPatch = 'concurrency-pools-and-retries';
 
+/** The marker of the version that joins its pool itself only when no grant came within selfJoinGraceMs. */
+const joinAfterGracePatch = 'pool-join-after-grace';
+const selfJoinGraceMs = 2_000;
+
 /**
  * One event of one function: a single heartbeating activity runs the user code. The workflow's own
  * status is the event status (Completed = FINISHED, Failed = FAILED, Canceled/Terminated = ABORTED).
@@ -144,16 +148,22 @@ async function waitForSlot(input: EventInput, ticket: ConcurrencyTicket): Promis
     startToCloseTimeout: '10s',
     retry: { maximumInterval: '5s' },
   });
-  await joinPool(ticket.poolId, {
-    requestId: input.requestId,
-    weightMb: input.fn.memoryMb,
-    arrivedAtMs,
-    capacityMb: ticket.capacityMb,
-  });
-  if (granted) return;
-  wf.upsertMemo({ [queueMemo]: { poolId: ticket.poolId, since: new Date(arrivedAtMs).toISOString() } satisfies QueueMemo });
+  const join = () =>
+    joinPool(ticket.poolId, { requestId: input.requestId, weightMb: input.fn.memoryMb, arrivedAtMs, capacityMb: ticket.capacityMb });
+  const queued = () =>
+    wf.upsertMemo({ [queueMemo]: { poolId: ticket.poolId, since: new Date(arrivedAtMs).toISOString() } satisfies QueueMemo });
+  if (wf.patched(joinAfterGracePatch)) {
+    // The gateway joined the pool already: the grant is usually on its way. Joining again at once (a round
+    // trip) is only needed when the API died before it joined, so it waits a grace first.
+    queued();
+    if (!(await wf.condition(() => granted, selfJoinGraceMs))) await join();
+  } else {
+    await join();
+    if (granted) return;
+    queued();
+  }
   const msgTtlMs = (input.retry?.msgTtlSeconds ?? defaultMsgTtlSeconds) * 1000;
-  const started = await wf.condition(() => granted, Math.max(1, msgTtlMs - (Date.now() - arrivedAtMs)));
+  const started = granted || (await wf.condition(() => granted, Math.max(1, msgTtlMs - (Date.now() - arrivedAtMs))));
   wf.upsertMemo({ [queueMemo]: undefined });
   if (started) return;
   const errorMessage = `The event did not start within its MsgTTL (${msgTtlMs / 1000} s): the function's concurrency was in use`;

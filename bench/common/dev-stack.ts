@@ -5,7 +5,6 @@
  */
 import {
   NativeConnection,
-  type Worker,
   type WorkflowBundleWithSourceMap,
   bundleWorkflowCode,
 } from '@temporalio/worker';
@@ -14,7 +13,7 @@ import type { LonghaulConfig } from '../../src/config';
 import type { LogStore } from '../../src/logs/log-store';
 import type { CodeStore } from '../../src/registry/code-store';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
-import { createFunctionWorker, workflowsPath } from '../../src/worker/create-worker';
+import { type FunctionWorker, createFunctionWorker, workflowsPath } from '../../src/worker/create-worker';
 import { freePort } from './ports';
 
 /** The API's and the worker's logger: their lines would interleave with the report. */
@@ -65,7 +64,7 @@ export interface FunctionWorkerSetup {
 export async function startFunctionWorker(
   setup: FunctionWorkerSetup,
   onCleanup: (step: () => unknown) => void,
-): Promise<Worker> {
+): Promise<FunctionWorker> {
   const connection = await NativeConnection.connect({ address: setup.devServer.address });
   onCleanup(() => connection.close());
   const worker = await createFunctionWorker({

@@ -9,13 +9,22 @@ import { joinPoolSignal } from '../../workflows/pool-definitions';
  * event's workflow itself (so an event joins even when the API died in between). The pool ignores a
  * RequestId it already knows.
  */
-export async function joinPool(client: Client, taskQueue: string, poolId: string, join: PoolJoin): Promise<void> {
+export async function joinPool(client: Client, eventTaskQueue: string, poolId: string, join: PoolJoin): Promise<void> {
   await client.workflow.signalWithStart('concurrencyPoolWorkflow', {
     workflowId: poolId,
-    taskQueue,
+    taskQueue: poolTaskQueueOf(eventTaskQueue),
     args: [],
     signal: joinPoolSignal,
     signalArgs: [join],
     staticSummary: `concurrency pool ${poolId}`,
   });
+}
+
+/**
+ * Pools run on a task queue of their own, polled by every worker beside the events' queue: in a burst the
+ * events' queue holds hundreds of workflow tasks, and a pool's task (a grant, a freed slot) queued behind
+ * them kept slots idle for seconds (measured by bench/concurrency.ts).
+ */
+export function poolTaskQueueOf(eventTaskQueue: string): string {
+  return `${eventTaskQueue}-pools`;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
 import { EventQueries, type EventQueriesOptions } from '../events/event-queries';
@@ -11,7 +11,7 @@ import type { LonghaulConfig } from '../config';
 import type { RetentionOptions } from '../logs/retention';
 import { sandboxAvailable } from '../runtime/sandbox';
 import { prepareNamespace } from '../temporal/namespace-setup';
-import { createFunctionWorker } from '../worker/create-worker';
+import { type FunctionWorker, createFunctionWorker } from '../worker/create-worker';
 import { type Stores, createGateway } from './services';
 
 export interface RunningApi {
@@ -58,7 +58,7 @@ export async function startApi(
 }
 
 /** Connects a worker to Temporal; the caller runs it. */
-export async function startWorker(config: LonghaulConfig, address: string, stores: Stores, logger: Logger): Promise<Worker> {
+export async function startWorker(config: LonghaulConfig, address: string, stores: Stores, logger: Logger): Promise<FunctionWorker> {
   // Sandboxed functions run as other users: the data dir (credentials, keys, databases) must be ours alone.
   if (config.sandbox === 'auto' && sandboxAvailable()) fs.chmodSync(config.dataDir, 0o700);
   const connection = await NativeConnection.connect({ address });

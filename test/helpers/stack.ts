@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { type LonghaulConfig, loadConfig } from '../../src/config';
 import { type RunningApi, startApi } from '../../src/main/components';
 import { type Stores, closeStores, openStores } from '../../src/main/services';
 import type { LogStore } from '../../src/logs/log-store';
 import { ensureFirstAccount } from '../../src/registry/first-account';
-import { createFunctionWorker, workflowsPath } from '../../src/worker/create-worker';
+import { type FunctionWorker, createFunctionWorker, workflowsPath } from '../../src/worker/create-worker';
 import { ApiClient } from './api-client';
 
 /** The temporal CLI that scripts/bootstrap.mjs resolved (npm test sets it). */
@@ -44,13 +44,13 @@ export interface TestStack {
   client: ApiClient;
   /** The account `client` signs in as. */
   accountId: string;
-  worker: Worker;
+  worker: FunctionWorker;
   workerRun: Promise<void>;
   dataDir: string;
   /** Every worker started in this process, the first one included. */
-  inProcessWorkers: { worker: Worker; run: Promise<void> }[];
+  inProcessWorkers: { worker: FunctionWorker; run: Promise<void> }[];
   /** Starts a further worker in this process on the same task queue. */
-  startWorker(): Promise<{ worker: Worker; run: Promise<void> }>;
+  startWorker(): Promise<{ worker: FunctionWorker; run: Promise<void> }>;
   restartApi(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -77,7 +77,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   const temporal = { connection: env.connection, client: env.client };
   let api = await startApi(config, stores, temporal, quietLogger);
   const client = new ApiClient(api.url, first.secretId, first.secretKey);
-  const workers: { worker: Worker; run: Promise<void> }[] = [];
+  const workers: { worker: FunctionWorker; run: Promise<void> }[] = [];
   const connections: NativeConnection[] = [];
 
   const startWorker = async () => {
