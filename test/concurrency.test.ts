@@ -200,7 +200,7 @@ describe('an account of 256 MB', () => {
   }, 60_000);
 });
 
-test('an event whose API died before it joined its pool joins it itself, after a grace of 2 s', async () => {
+test('an event whose API died before it joined its pool joins it itself, after a grace of 10 s', async () => {
   const name = await functionWithSlots(1);
   const journal = sharedExchangeFile('journal');
   const release = exchangePath('release-orphan');
@@ -214,8 +214,8 @@ test('an event whose API died before it joined its pool joins it itself, after a
   });
   const startedAt = Date.now();
   await stack.env.client.workflow.start('functionEventWorkflow', eventStartOptions(input, stack.config.taskQueue));
-  await eventually(() => started(journal).includes('orphan'), 20_000);
-  expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_900);
+  await eventually(() => started(journal).includes('orphan'), 30_000);
+  expect(Date.now() - startedAt).toBeGreaterThanOrEqual(9_900);
   releaseEvent({ release });
   expect((await waitForEnd(stack.client, requestId)).status).toBe('FINISHED');
 }, 60_000);

@@ -11,6 +11,8 @@ import {
   readRememberedColumns,
   readVisibilityColumns,
   rememberColumns,
+  rememberedColumnsFile,
+  visibilityIndexNames,
   visibilityIndexStatements,
 } from '../src/temporal/visibility-indexes';
 import { searchAttributes as sa } from '../workflows/search-attributes';
@@ -18,8 +20,9 @@ import { eventually, freePort } from './helpers/fixtures';
 import { temporalCli } from './helpers/stack';
 
 // The embedded dev server's visibility indexes, on a real dev server and its real SQLite file: the first start
-// builds them (restarting the server once), later starts do not restart, SQLite plans the server's count SQL
-// on them, and counts through the client stay exact.
+// builds them (restarting the server once), later starts do not restart, SQLite plans the server's count and
+// list SQL on them (with and without the qualifier and invoke type filters), and counts through the client
+// stay exact.
 
 let dataDir: string;
 let temporalDir: string;
@@ -59,19 +62,23 @@ function readDb<T>(read: (db: Database.Database) => T): T {
   }
 }
 
-const indexSql = () =>
-  readDb((db) =>
-    Object.fromEntries(
-      (
-        db
-          .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'longhaul%'`)
-          .all() as {
-          name: string;
-          sql: string;
-        }[]
-      ).map((row) => [row.name, row.sql]),
-    ),
+/** longhaul's indexes in the order they were created in (sqlite_master's). */
+const indexRows = () =>
+  readDb(
+    (db) =>
+      db
+        .prepare(
+          `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'longhaul%' ORDER BY rowid`,
+        )
+        .all() as { name: string; sql: string }[],
   );
+const indexSql = () => Object.fromEntries(indexRows().map((row) => [row.name, row.sql]));
+
+/** All of them, built for these columns, in their order. */
+function expectIndexesFor(columns: VisibilityColumns) {
+  expect(indexSql()).toEqual(visibilityIndexStatements(columns));
+  expect(indexRows().map((row) => row.name)).toEqual([...visibilityIndexNames]);
+}
 
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-visidx-'));
@@ -84,13 +91,28 @@ beforeEach(async () => {
 afterEach(stop);
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-/** What the test started, per (account, function): the truth counts are compared with. */
-const truth = new Map<string, { running: number; terminated: number }>();
+/** Every event the test started: the truth counts are compared with. */
+interface Started {
+  account: string;
+  fn: string;
+  version: string;
+  invokeType: string;
+  terminated: boolean;
+}
+const started: Started[] = [];
 const scope = (account: string, fn: string) =>
   `${sa.account.name} = '${account}' AND ${sa.namespace.name} = 'default' AND ${sa.functionName.name} = '${fn}'`;
 
 async function startEvents(client: Client, account: string, fn: string, n: number, terminate: number) {
   for (let i = 0; i < n; i++) {
+    // Two qualifiers and two invoke types, so that the filters match some events of each function and not others.
+    const event = {
+      account,
+      fn,
+      version: i % 2 === 0 ? '1' : '$LATEST',
+      invokeType: i % 3 === 0 ? 'TIMER' : 'API',
+      terminated: i < terminate,
+    };
     // No worker polls this queue: the workflows stay running unless terminated, so the truth is known.
     const handle = await client.workflow.start('visibilityIndexProbe', {
       taskQueue: 'nobody-polls-this',
@@ -99,83 +121,154 @@ async function startEvents(client: Client, account: string, fn: string, n: numbe
         { key: sa.account, value: account },
         { key: sa.namespace, value: 'default' },
         { key: sa.functionName, value: fn },
+        { key: sa.version, value: event.version },
+        { key: sa.invokeType, value: event.invokeType },
       ],
     });
-    if (i < terminate) await handle.terminate('test');
+    if (event.terminated) await handle.terminate('test');
+    started.push(event);
   }
-  const t = truth.get(`${account}/${fn}`) ?? { running: 0, terminated: 0 };
-  truth.set(`${account}/${fn}`, { running: t.running + n - terminate, terminated: t.terminated + terminate });
 }
 
-/** Every (account, function) counted through the client equals the truth, in total and per status. */
+/**
+ * Every (account, function) counted through the client equals the truth: in total and per status, and with
+ * the qualifier and invoke type filters the status-tracking lister and overview send (start-time and
+ * close-time windows, GROUP BY ExecutionStatus).
+ */
 async function expectExactCounts(client: Client) {
-  for (const [key, want] of truth) {
+  const functions = new Set(started.map((e) => `${e.account}/${e.fn}`));
+  for (const key of functions) {
     const [account, fn] = key.split('/') as [string, string];
+    const events = started.filter((e) => e.account === account && e.fn === fn);
+    const running = events.filter((e) => !e.terminated).length;
     await eventually(async () => {
       const { count, groups } = await client.workflow.count(`${scope(account, fn)} GROUP BY ExecutionStatus`);
       const of = (status: string) => groups.find((g) => String(g.groupValues[0]) === status)?.count ?? 0;
       return (
-        count === want.running + want.terminated &&
-        of('Running') === want.running &&
-        of('Terminated') === want.terminated
+        count === events.length && of('Running') === running && of('Terminated') === events.length - running
       );
     }, 15000);
-    const total = await client.workflow.count(
-      `${scope(account, fn)} AND StartTime >= '2000-01-01T00:00:00Z'`,
+    const count = async (query: string) => (await client.workflow.count(query)).count;
+    const since = `StartTime >= '2000-01-01T00:00:00Z'`;
+    expect(await count(`${scope(account, fn)} AND ${since}`)).toBe(events.length);
+
+    const v1 = events.filter((e) => e.version === '1');
+    const v1Timer = v1.filter((e) => e.invokeType === 'TIMER');
+    const qualifier = `${scope(account, fn)} AND ${sa.version.name} = '1'`;
+    const filtered = `${qualifier} AND ${sa.invokeType.name} IN ('TIMER')`;
+    const ended = `ExecutionStatus != 'Running' AND CloseTime >= '2000-01-01T00:00:00Z'`;
+    const overview = await client.workflow.count(`${qualifier} AND ${since} GROUP BY ExecutionStatus`);
+    expect(overview.count).toBe(v1.length);
+    expect(overview.groups.find((g) => String(g.groupValues[0]) === 'Running')?.count ?? 0).toBe(
+      v1.filter((e) => !e.terminated).length,
     );
-    expect(total.count).toBe(want.running + want.terminated);
+    expect(await count(`${qualifier} AND ${ended}`)).toBe(v1.filter((e) => e.terminated).length);
+    expect(await count(`${filtered} AND ExecutionStatus IN ('Terminated') AND ${since}`)).toBe(
+      v1Timer.filter((e) => e.terminated).length,
+    );
+    expect(await count(`${filtered} AND ExecutionStatus IN ('Running') AND ${since}`)).toBe(
+      v1Timer.filter((e) => !e.terminated).length,
+    );
+    expect(await count(`${filtered} AND ${since} AND ${ended}`)).toBe(
+      v1Timer.filter((e) => e.terminated).length,
+    );
   }
 }
 
 let columns: VisibilityColumns;
 const testStart = new Date(Date.now() - 60_000);
 
-test('the first start registers the search attributes, then restarts once to build both indexes', async () => {
+test('the first start registers the search attributes, then restarts once to build the indexes', async () => {
   const { server: s, connection: c } = await start();
   expect(s.visibilityIndexed).toBe(true);
   expect(logged.filter((line) => line.includes('Indexing status tracking'))).toHaveLength(1);
   columns = (await readVisibilityColumns(c, 'default'))!;
   expect(columns).toBeDefined();
+  expect(Object.keys(columns).sort()).toEqual([
+    'account',
+    'functionName',
+    'invokeType',
+    'namespace',
+    'version',
+  ]);
   expect(readRememberedColumns(temporalDir, 'default')).toEqual(columns);
-  expect(indexSql()).toEqual(visibilityIndexStatements(columns));
+  expectIndexesFor(columns);
 });
 
-test('SQLite plans the count SQL the server generates on the longhaul indexes', async () => {
+test('SQLite plans the count and list SQL the server generates on the longhaul indexes', async () => {
   const { client, connection: c } = await start();
   await startEvents(client, 'acct-a', 'fn-one', 2, 0);
   const namespaceId = (await c.workflowService.describeNamespace({ namespace: 'default' })).namespaceInfo!
     .id!;
-  // Written as the server writes them (see docs/performance.md): the scope's equalities, then its division test.
+  // Written as the server writes them (see docs/performance.md): the scope's equalities, the filters in the
+  // lister's order, then the server's division test. The bench's filter: qualifier, invoke type, status.
   const where = (more: string) =>
     `(namespace_id = ?) AND ((${columns.account} = ? AND ${columns.namespace} = ? AND ${columns.functionName} = ?` +
     `${more}) AND TemporalNamespaceDivision IS NULL)`;
-  const plan = (sql: string, ...params: string[]) =>
+  const qualifier = ` AND ${columns.version} = '1'`;
+  const filtered = `${qualifier} AND ${columns.invokeType} IN ('TIMER') AND status IN (3, 7)`;
+  const since = ` AND start_time >= '2000-01-01 00:00:00+00:00'`;
+  const closeTime = `COALESCE(close_time, '9999-12-31 23:59:59+00:00')`;
+  const ended = ` AND ${closeTime} >= '2000-01-02 00:00:00+00:00' AND status != 1`;
+  const count = (more: string) => `SELECT COUNT(*) FROM executions_visibility WHERE ${where(more)}`;
+  const byStatus = (more: string) =>
+    `SELECT status, COUNT(*) FROM executions_visibility WHERE ${where(more)} GROUP BY status`;
+  const list = (more: string) =>
+    `SELECT run_id, workflow_id, start_time, close_time, status, search_attributes FROM executions_visibility ` +
+    `WHERE namespace_id = ? AND (${where(more).slice('(namespace_id = ?) AND '.length)}) ` +
+    `ORDER BY ${closeTime} DESC, start_time DESC, run_id LIMIT 1000`;
+  const plan = (sql: string) =>
     readDb((db) =>
       (
-        db
-          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-          .all(namespaceId, 'acct-a', 'default', 'fn-one', ...params) as { detail: string }[]
+        db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(namespaceId, 'acct-a', 'default', 'fn-one') as {
+          detail: string;
+        }[]
       )
         .map((row) => row.detail)
         .join('\n'),
     );
-  // The bare scope matches the five leading columns of both indexes alike; SQLite takes either, both cover it.
-  expect(plan(`SELECT COUNT(*) FROM executions_visibility WHERE ${where('')}`)).toMatch(
-    /USING (COVERING )?INDEX longhaul_fn_(start|close) \(namespace_id=\? AND \w+=\? AND \w+=\? AND \w+=\? AND TemporalNamespaceDivision=\?\)/,
-  );
+  const keys = (...columnsSearched: string[]) =>
+    new RegExp(
+      `\\(namespace_id=\\? AND ${columnsSearched.map((column) => `${column}[=<>]\\?`).join(' AND ')}\\)`,
+    );
+  const { account, namespace, functionName, version, invokeType } = columns;
+  const scopeKeys = [account, namespace, functionName, 'TemporalNamespaceDivision'];
+  const filterKeys = [account, namespace, functionName, version, invokeType];
+
+  // Unfiltered: the bare scope matches the leading columns of the start-time indexes and longhaul_fn_close
+  // alike; SQLite takes any of them, all read the scope's entries only.
+  expect(plan(count(''))).toMatch(/USING (COVERING )?INDEX longhaul_fn_\w+ /);
+  expect(plan(count(''))).toMatch(keys(...scopeKeys));
   // The lister's total and StartTime windows carry a start-time bound: the start index ranges over it.
-  expect(
-    plan(
-      `SELECT COUNT(*) FROM executions_visibility WHERE ${where(' AND start_time >= ?')}`,
-      '2000-01-01 00:00:00+00:00',
-    ),
-  ).toMatch(/INDEX longhaul_fn_start \(.*TemporalNamespaceDivision=\? AND start_time>\?\)/);
-  expect(
-    plan(
-      `SELECT status, COUNT(*) FROM executions_visibility WHERE ${where(' AND start_time >= ?')} GROUP BY status`,
-      '2000-01-01 00:00:00+00:00',
-    ),
-  ).toContain('longhaul_fn_start');
+  expect(plan(count(since))).toMatch(
+    /INDEX longhaul_fn_start \(.*TemporalNamespaceDivision=\? AND start_time>\?\)/,
+  );
+  expect(plan(byStatus(since))).toContain('longhaul_fn_start');
+  expect(plan(count(`${since}${ended}`))).toMatch(
+    /INDEX longhaul_fn_close \(.*TemporalNamespaceDivision=\? AND <expr>>\?\)/,
+  );
+
+  // Qualifier, invoke type and status (the bench's filter): the total, a StartTime window, an EndTime window.
+  expect(plan(count(`${filtered}${since}`))).toMatch(/INDEX longhaul_fn_ver_type_start /);
+  expect(plan(count(`${filtered}${since}`))).toMatch(keys(...scopeKeys, version, invokeType, 'start_time'));
+  expect(plan(byStatus(`${filtered}${since}`))).toContain('longhaul_fn_ver_type_start');
+  expect(plan(count(`${filtered} AND start_time >= '2000-01-02 00:00:00+00:00'`))).toContain(
+    'longhaul_fn_ver_type_start',
+  );
+  expect(plan(count(`${filtered}${since}${ended}`))).toMatch(/INDEX longhaul_fn_ver_type_close /);
+  expect(plan(count(`${filtered}${since}${ended}`))).toMatch(keys(...filterKeys, '<expr>'));
+  // The window's page, in the server's order: read through the close-time index in order, no sort.
+  const page = plan(list(`${filtered}${since}${ended}`));
+  expect(page).toMatch(/INDEX longhaul_fn_ver_type_close /);
+  expect(page).not.toContain('TEMP B-TREE');
+
+  // The qualifier alone (the overview of one qualifier, its lists by start and end time).
+  expect(plan(byStatus(`${qualifier}${since}`))).toMatch(/INDEX longhaul_fn_ver_start /);
+  expect(plan(byStatus(`${qualifier}${since}`))).toMatch(keys(...scopeKeys, version, 'start_time'));
+  expect(plan(count(`${qualifier}${since}${ended}`))).toMatch(/INDEX longhaul_fn_ver_close /);
+  expect(plan(count(`${qualifier}${since}${ended}`))).toMatch(
+    keys(account, namespace, functionName, version, '<expr>'),
+  );
 });
 
 test('counts through the client stay exact, per function and status', async () => {
@@ -190,20 +283,66 @@ test('a later start neither restarts nor rebuilds, and the events are still coun
   const { server: s, client } = await start();
   expect(s.visibilityIndexed).toBe(true);
   expect(logged).toEqual([]);
-  expect(indexSql()).toEqual(visibilityIndexStatements(columns));
+  expectIndexesFor(columns);
   await startEvents(client, 'acct-a', 'fn-one', 1, 1);
   await expectExactCounts(client);
 });
 
 test('a remembered mapping that no longer holds is noticed, and the indexes are built again', async () => {
-  const wrong = { account: 'Keyword10', namespace: 'Keyword09', functionName: 'Keyword08' };
+  const wrong = {
+    account: 'Keyword10',
+    namespace: 'Keyword09',
+    functionName: 'Keyword08',
+    version: 'Keyword07',
+    invokeType: 'Keyword06',
+  };
   expect(wrong).not.toEqual(columns);
   rememberColumns(temporalDir, 'default', wrong);
   const { server: s, client } = await start();
   expect(s.visibilityIndexed).toBe(true);
   expect(logged.filter((line) => line.includes('Indexing status tracking'))).toHaveLength(1);
   expect(readRememberedColumns(temporalDir, 'default')).toEqual(columns);
-  expect(indexSql()).toEqual(visibilityIndexStatements(columns));
+  expectIndexesFor(columns);
+  await expectExactCounts(client);
+});
+
+test('a mapping remembered before the qualifier and invoke type were indexed counts as changed', async () => {
+  // What the first release of the indexes wrote: the scope's three columns only, and its two indexes.
+  const { account, namespace, functionName } = columns;
+  fs.writeFileSync(
+    rememberedColumnsFile(temporalDir),
+    JSON.stringify({ namespace: 'default', columns: { account, namespace, functionName } }),
+  );
+  expect(readRememberedColumns(temporalDir, 'default')).toBeUndefined();
+  const db = new Database(dbFile, { fileMustExist: true });
+  try {
+    for (const name of visibilityIndexNames.slice(2)) db.exec(`DROP INDEX ${name}`);
+  } finally {
+    db.close();
+  }
+  const { server: s, client } = await start();
+  expect(s.visibilityIndexed).toBe(true);
+  expect(logged.filter((line) => line.includes('Indexing status tracking'))).toHaveLength(1);
+  expect(readRememberedColumns(temporalDir, 'default')).toEqual(columns);
+  expectIndexesFor(columns);
+  await expectExactCounts(client);
+});
+
+test('an index missing or out of order is rebuilt before the start, all of them in their order', async () => {
+  // The mapping is remembered and holds: the indexes are put right while the server is still stopped.
+  const db = new Database(dbFile, { fileMustExist: true });
+  try {
+    db.exec(`DROP INDEX longhaul_fn_ver_start`);
+    db.exec(visibilityIndexStatements(columns).longhaul_fn_ver_start);
+    db.exec(`DROP INDEX longhaul_fn_close`);
+  } finally {
+    db.close();
+  }
+  expect(indexRows().map((row) => row.name)).not.toEqual([...visibilityIndexNames]);
+  const { server: s, client } = await start();
+  expect(s.visibilityIndexed).toBe(true);
+  expect(logged).toEqual([]);
+  expectIndexesFor(columns);
   await expectExactCounts(client);
 });
 

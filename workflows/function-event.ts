@@ -36,9 +36,13 @@ const defaultMsgTtlSeconds = 21_600;
 /** The marker of the workflow version with concurrency pools and RetryNum (see wf.patched). */
 const poolsAndRetriesPatch = 'concurrency-pools-and-retries';
 
-/** The marker of the version that joins its pool itself only when no grant came within selfJoinGraceMs. */
+/**
+ * The marker of the version that joins its pool itself only when no grant came within selfJoinGraceMs.
+ * 10 s: the join is needed only when the API died between starting the workflow and joining; a shorter
+ * grace made every event of a long line join twice (bench/concurrency.ts saw 480 such joins in a burst).
+ */
 const joinAfterGracePatch = 'pool-join-after-grace';
-const selfJoinGraceMs = 2_000;
+const selfJoinGraceMs = 10_000;
 
 /**
  * One event of one function: a single heartbeating activity runs the user code. The workflow's own
