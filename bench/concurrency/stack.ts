@@ -5,25 +5,18 @@
  * uid under prlimit; joinPool). The QPS throttle's burst is an hour of the rate
  * (LONGHAUL_INVOKE_BURST_SECONDS=3600), so that the burst of part 2 is accepted, not refused.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { type LonghaulConfig, loadConfig } from '../../src/config';
+import { type LonghaulConfig } from '../../src/config';
 import { eventInputOf, eventStartOptions } from '../../src/events/start-options';
 import { requestIdFor } from '../../src/events/request-id';
-import { openSqliteLogStore } from '../../src/logs/sqlite-log-store';
-import { startApi } from '../../src/main/components';
-import { connectClient, openStores } from '../../src/main/services';
-import { ensureFirstAccount } from '../../src/registry/first-account';
 import { accountPoolKey, functionPoolKey, poolWorkflowId } from '../../src/registry/function-limits';
 import { sandboxAvailable } from '../../src/runtime/sandbox';
 import type { DevServer } from '../../src/temporal/dev-server';
-import { type ApiAnswer, apiCaller, basicAuthorization, createBenchFunction } from '../common/api';
+import { type ApiAnswer, createBenchFunction } from '../common/api';
 import { Cleanup } from '../common/cleanup';
+import { startApiStack } from '../common/api-stack';
 import { hiNow } from '../common/clock';
-import { bundleWorkflows, quiet, startBenchDevServer, startFunctionWorker } from '../common/dev-stack';
 import { zipFiles } from '../common/zip';
 import { type EventSteps, type PoolRun, poolRunOf, stepsOf } from './history';
 
@@ -72,36 +65,13 @@ export interface BenchStack {
 }
 
 export async function startStack(cli: string, workerConcurrency: number): Promise<BenchStack> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-bench-concurrency-'));
   const { add: onCleanup, run: stop } = new Cleanup();
-  onCleanup(() => fs.rmSync(tmp, { recursive: true, force: true }));
   try {
-    const dataDir = path.join(tmp, 'data');
-    const devServer = await startBenchDevServer(cli, path.join(tmp, 'dev-server'));
-    onCleanup(() => devServer.stop());
-    const temporal = await connectClient(devServer.address, 'default');
-    onCleanup(() => temporal.connection.close());
-    const config = loadConfig({
-      LONGHAUL_DATA_DIR: dataDir,
-      LONGHAUL_PORT: '0',
-      LONGHAUL_TASK_QUEUE: 'longhaul-bench-concurrency',
-      LONGHAUL_INVOKE_BURST_SECONDS: '3600',
-    });
-    const logStore = openSqliteLogStore({ file: path.join(dataDir, 'logs.sqlite') });
-    onCleanup(() => logStore.close());
-    const stores = openStores(dataDir, logStore, config.accountConcurrencyMb);
-    onCleanup(() => stores.db.close());
-    const account = ensureFirstAccount(config, stores.accounts, stores.namespaces);
-    const api = await startApi(config, stores, temporal, quiet);
-    onCleanup(() => api.close());
-    const bundle = await bundleWorkflows();
-    await startFunctionWorker(
-      { devServer, config, codeStore: stores.codeStore, concurrency: workerConcurrency, logStore, bundle },
+    const { tmp, devServer, temporal, config, stores, account, api, authorization, call } = await startApiStack(
+      cli,
+      { name: 'concurrency', workerConcurrency, env: { LONGHAUL_INVOKE_BURST_SECONDS: '3600' } },
       onCleanup,
     );
-
-    const authorization = basicAuthorization(account);
-    const call = apiCaller(api.url, authorization);
     const { client } = temporal;
     const zipFile = await zipFiles([{ name: 'index.js', text: handler }]);
     const createFunction = (functionName: string) =>

@@ -4,22 +4,14 @@
  * code in real child processes; as root, each event as its own uid under prlimit). Started with the same
  * pieces as bench/log-latency/stack.ts (bench/common/dev-stack.ts), without its timing wrappers.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../../src/config';
-import { openSqliteLogStore } from '../../src/logs/sqlite-log-store';
-import { startApi } from '../../src/main/components';
-import { connectClient, openStores } from '../../src/main/services';
-import { ensureFirstAccount } from '../../src/registry/first-account';
 import { sandboxAvailable } from '../../src/runtime/sandbox';
 import type { DevServer } from '../../src/temporal/dev-server';
-import { apiCaller, basicAuthorization, createBenchFunction } from '../common/api';
+import { createBenchFunction } from '../common/api';
 import { Cleanup } from '../common/cleanup';
+import { startApiStack } from '../common/api-stack';
 import { hiNow } from '../common/clock';
 import { eventTimeMs } from '../common/history';
-import { bundleWorkflows, quiet, startBenchDevServer, startFunctionWorker } from '../common/dev-stack';
 import { type BenchEvent, type BenchRuntime, benchPackage, firstLinePattern, zipPackage } from './functions';
 
 export interface Invoked {
@@ -69,29 +61,13 @@ export interface BenchStack {
 }
 
 export async function startStack(cli: string, concurrency: number): Promise<BenchStack> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-bench-runtimes-'));
   const { add: onCleanup, run: stop } = new Cleanup();
-  onCleanup(() => fs.rmSync(tmp, { recursive: true, force: true }));
   try {
-    const dataDir = path.join(tmp, 'data');
-    const devServer = await startBenchDevServer(cli, path.join(tmp, 'dev-server'));
-    onCleanup(() => devServer.stop());
-    const temporal = await connectClient(devServer.address, 'default');
-    onCleanup(() => temporal.connection.close());
-    const config = loadConfig({ LONGHAUL_DATA_DIR: dataDir, LONGHAUL_PORT: '0', LONGHAUL_TASK_QUEUE: 'longhaul-bench-runtimes' });
-    const logStore = openSqliteLogStore({ file: path.join(dataDir, 'logs.sqlite') });
-    onCleanup(() => logStore.close());
-    const stores = openStores(dataDir, logStore);
-    onCleanup(() => stores.db.close());
-    const account = ensureFirstAccount(config, stores.accounts, stores.namespaces);
-    const api = await startApi(config, stores, temporal, quiet);
-    onCleanup(() => api.close());
-
-    const bundle = await bundleWorkflows();
-    await startFunctionWorker({ devServer, config, codeStore: stores.codeStore, concurrency, logStore, bundle }, onCleanup);
-
-    const authorization = basicAuthorization(account);
-    const call = apiCaller(api.url, authorization);
+    const { tmp, devServer, temporal, logStore, account, api, authorization, call } = await startApiStack(
+      cli,
+      { name: 'runtimes', workerConcurrency: concurrency },
+      onCleanup,
+    );
 
     const functionOf = {} as Record<BenchRuntime, string>;
     for (const runtime of ['Nodejs18.15', 'Python3.9', 'CustomRuntime'] as const) {
