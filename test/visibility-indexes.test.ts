@@ -298,6 +298,16 @@ test('a later start neither restarts nor rebuilds, and the events are still coun
   await expectExactCounts(client);
 });
 
+/** The next start notices the mapping changed: it indexes once, remembers the real mapping, counts stay exact. */
+async function expectRebuiltOnStart() {
+  const { server: s, client } = await start();
+  expect(s.visibilityIndexed).toBe(true);
+  expect(logged.filter((line) => line.includes('Indexing status tracking'))).toHaveLength(1);
+  expect(readRememberedColumns(temporalDir, 'default')).toEqual(columns);
+  expectIndexesFor(columns);
+  await expectExactCounts(client);
+}
+
 test('a remembered mapping that no longer holds is noticed, and the indexes are built again', async () => {
   const wrong = {
     account: 'Keyword10',
@@ -308,12 +318,7 @@ test('a remembered mapping that no longer holds is noticed, and the indexes are 
   };
   expect(wrong).not.toEqual(columns);
   rememberColumns(temporalDir, 'default', wrong);
-  const { server: s, client } = await start();
-  expect(s.visibilityIndexed).toBe(true);
-  expect(logged.filter((line) => line.includes('Indexing status tracking'))).toHaveLength(1);
-  expect(readRememberedColumns(temporalDir, 'default')).toEqual(columns);
-  expectIndexesFor(columns);
-  await expectExactCounts(client);
+  await expectRebuiltOnStart();
 });
 
 test('a mapping remembered before the qualifier and invoke type were indexed counts as changed', async () => {
@@ -330,12 +335,7 @@ test('a mapping remembered before the qualifier and invoke type were indexed cou
   } finally {
     db.close();
   }
-  const { server: s, client } = await start();
-  expect(s.visibilityIndexed).toBe(true);
-  expect(logged.filter((line) => line.includes('Indexing status tracking'))).toHaveLength(1);
-  expect(readRememberedColumns(temporalDir, 'default')).toEqual(columns);
-  expectIndexesFor(columns);
-  await expectExactCounts(client);
+  await expectRebuiltOnStart();
 });
 
 test('an index missing or out of order is rebuilt before the start, all of them in their order', async () => {
